@@ -1,0 +1,119 @@
+"""Reference data for the back office (R-API-1): categories, call reasons, business items, skill groups,
+and the customer card of an accepted number."""
+
+from django.db.models import Exists, OuterRef
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+
+from .models import BusinessItem, CallReason, ComplaintCategory, Customer, SkillGroup
+from .numbers import mask_number, normalize_number
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    is_leaf = serializers.BooleanField(read_only=True)
+    path_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ComplaintCategory
+        fields = ["id", "name", "parent", "is_active", "is_leaf", "path_label"]
+
+    def get_path_label(self, category) -> str:
+        names = self.context.get("names", {})
+        parts, node_id, depth = [], category.id, 0
+        while node_id is not None and depth < 20:
+            name, node_id = names.get(node_id, ("?", None))
+            parts.append(name)
+            depth += 1
+        return " → ".join(reversed(parts))
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("leaf_only", bool, description="Only active leaves (what a new complaint may use)."),
+        OpenApiParameter("q", str, description="Text search in names."),
+    ]
+)
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        active_child = ComplaintCategory.objects.filter(parent=OuterRef("pk"), is_active=True)
+        qs = ComplaintCategory.objects.annotate(is_leaf=~Exists(active_child)).order_by("sort_order", "id")
+        params = self.request.query_params
+        if params.get("leaf_only") in {"1", "true", "True"}:
+            qs = qs.filter(is_active=True, is_leaf=True)
+        if params.get("q"):
+            qs = qs.filter(name__icontains=params["q"])
+        return qs
+
+    def get_serializer_context(self):
+        names = {
+            pk: (name, parent) for pk, name, parent in ComplaintCategory.objects.values_list("id", "name", "parent")
+        }
+        return {**super().get_serializer_context(), "names": names}
+
+
+class CallReasonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CallReason
+        fields = ["id", "name"]
+
+
+class CallReasonViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = CallReason.objects.filter(is_active=True)
+    serializer_class = CallReasonSerializer
+    pagination_class = None
+
+
+class BusinessItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BusinessItem
+        fields = ["id", "name"]
+
+
+class BusinessItemViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = BusinessItem.objects.filter(is_active=True)
+    serializer_class = BusinessItemSerializer
+    pagination_class = None
+
+
+class SkillGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SkillGroup
+        fields = ["id", "name", "city"]
+
+
+class SkillGroupViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = SkillGroup.objects.filter(is_active=True)
+    serializer_class = SkillGroupSerializer
+    pagination_class = None
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "number", "name", "tier", "brand", "home_city"]
+
+    def get_number(self, customer) -> str:
+        return mask_number(customer.number)
+
+
+@extend_schema(parameters=[OpenApiParameter("number", str, required=True, description="The accepted number.")])
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """The customer card of one accepted number. Customers are confidential (R-SEC-2): there is no
+    browsing, only a look-up by number, and the number comes back masked."""
+
+    serializer_class = CustomerSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if self.action == "retrieve" or getattr(self, "swagger_fake_view", False):
+            return Customer.objects.all()
+        number = self.request.query_params.get("number")
+        if not number:
+            raise ValidationError({"number": ["Give the accepted number to look up."]})
+        return Customer.objects.filter(number=normalize_number(number))

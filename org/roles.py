@@ -1,0 +1,68 @@
+"""The roles of SPEC §1 as Django groups and the permissions each one holds. Seeded by
+`load_reference_data`; administrators may change a group's permissions in admin afterwards."""
+
+from django.utils.translation import gettext_lazy as _
+
+T = "tickets."
+
+ROLES: dict[str, dict] = {
+    "front_line": {
+        "label": _("Front line (一线/营业员/话务员)"),
+        "perms": [T + "add_workorder", T + "view_workorder", T + "reply_customer", T + "log_contact"],
+    },
+    "store_manager": {
+        "label": _("Store manager (店面经理)"),
+        "perms": [T + "add_workorder", T + "view_workorder", T + "reply_customer", T + "log_contact",
+                  T + "approve_reply_manager", T + "unmask_number"],
+    },
+    "account_manager": {
+        "label": _("Account manager (客户经理)"),
+        "perms": [T + "add_workorder", T + "view_workorder", T + "claim_workorder", T + "reply_department",
+                  T + "reply_customer", T + "log_contact"],
+    },
+    "account_manager_supervisor": {
+        "label": _("Regional account-manager supervisor (区域客户经理主管)"),
+        "perms": [T + "view_workorder", T + "approve_reply_manager"],
+    },
+    "channel_manager": {
+        "label": _("Channel manager (渠道经理)"),
+        "perms": [T + "add_workorder", T + "view_workorder", T + "claim_workorder", T + "reply_department",
+                  T + "log_contact"],
+    },
+    "channel_supervisor": {"label": _("Regional channel supervisor (区域渠道主管)"), "perms": [T + "view_workorder"]},
+    "interface_admin": {
+        "label": _("Interface major-complaint admin (界面重大投诉管理员)"),
+        "perms": [T + "view_workorder"],
+    },
+    "branch_major_chief": {
+        "label": _("Branch major-complaint chief (分公司重大投诉总管)"),
+        "perms": [T + "view_workorder", T + "view_all_orders", T + "approve_reply_manager"],
+    },
+    "dispatcher": {
+        "label": _("Dispatcher / customer-service centre (客服中心/转单员)"),
+        "perms": [T + "add_workorder", T + "view_workorder", T + "view_all_orders", T + "dispatch_workorder", T + "review_reply",
+                  T + "reply_customer", T + "callback_workorder", T + "log_contact", T + "unmask_number",
+                  T + "approve_reply_manager"],
+    },
+    "handler": {
+        "label": _("Handling department member (支撑/职能部门处理人)"),
+        "perms": [T + "view_workorder", T + "claim_workorder", T + "reply_department", T + "log_contact",
+                  T + "approve_reply_professional"],
+    },
+    "legal": {
+        "label": _("Legal office (法律室)"),
+        "perms": [T + "view_workorder", T + "view_all_orders", T + "approve_reply_legal"],
+    },
+    "duty_staff": {
+        "label": _("Holiday duty staff (节假日值班人员)"),
+        "perms": [T + "add_workorder", T + "view_workorder", T + "log_contact"],
+    },
+    "shift_leader": {"label": _("Shift leader (值班长)"), "perms": [T + "view_workorder", T + "view_all_orders"]},
+    "qa_inspector": {"label": _("Quality inspector (质检员)"), "perms": [T + "view_workorder", T + "view_all_orders"]},
+    "knowledge_editor": {
+        "label": _("Knowledge editor (采编员)"),
+        "perms": ["complaints.add_complaintcategory", "complaints.change_complaintcategory",
+                  "complaints.view_complaintcategory"],
+    },
+    "admin": {"label": _("Administrator (管理员)"), "perms": []},
+}  # fmt: skip

@@ -1,0 +1,1 @@
+"""Tariff disputes and exactly-once refunds (SPEC §5). Built in its own issue."""

@@ -1,0 +1,45 @@
+import django_filters
+from django.db.models import Q
+
+from complaints.numbers import normalize_number
+from org.selectors import unit_subtree_ids
+
+from ..models import Channel, HandlingMethod, OrderState, OrderType, Urgency, WorkOrder
+
+
+class WorkOrderFilter(django_filters.FilterSet):
+    """R-API-1 filters: state, type, flags, category, number, unit, date."""
+
+    state = django_filters.MultipleChoiceFilter(choices=OrderState.choices)
+    open = django_filters.BooleanFilter(method="filter_open", label="open (not closed)")
+    order_type = django_filters.MultipleChoiceFilter(choices=OrderType.choices)
+    urgency = django_filters.MultipleChoiceFilter(choices=Urgency.choices)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    handling_method = django_filters.MultipleChoiceFilter(choices=HandlingMethod.choices)
+    number = django_filters.CharFilter(field_name="number", lookup_expr="istartswith")
+    accepted_number = django_filters.CharFilter(method="filter_accepted_number")
+    category = django_filters.NumberFilter(field_name="category_id")
+    unit = django_filters.NumberFilter(method="filter_unit", label="accepting or handling unit (with sub-units)")
+    accepted_after = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
+    accepted_before = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="lt")
+    accepted_on = django_filters.DateFilter(field_name="accepted_at", lookup_expr="date")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="accepted by me (my follow-ups)")
+
+    class Meta:
+        model = WorkOrder
+        fields = ["is_major", "is_repeat", "is_batch", "is_escalated", "is_collective", "is_media", "assignee"]
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(state=OrderState.CLOSED) if value else queryset.filter(state=OrderState.CLOSED)
+
+    def filter_accepted_number(self, queryset, name, value):
+        return queryset.filter(accepted_number=normalize_number(value))
+
+    def filter_unit(self, queryset, name, value):
+        ids = unit_subtree_ids(root_ids=[int(value)])
+        return queryset.filter(Q(accepting_unit_id__in=ids) | Q(handling_unit_id__in=ids))
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(accepted_by=self.request.user) if value else queryset

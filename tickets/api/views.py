@@ -1,0 +1,150 @@
+"""Work-order endpoints (R-API-1). Thin: parse → service → serialize. Every POST action is one service."""
+
+from dataclasses import fields as dataclass_fields
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..models import WorkOrder
+from . import serializers as s
+from .filters import WorkOrderFilter
+
+INTAKE_FIELDS = {f.name for f in dataclass_fields(services.OrderIntake)}
+
+
+def _transition_action(name: str, input_serializer, service):
+    """A POST action that runs one transition service and answers with the order. `name` is the attribute
+    name on the viewset; the URL uses dashes (…/orders/{id}/dept-reply/)."""
+
+    def view(self, request, pk=None):
+        order = self.get_object()
+        data = self.validated(input_serializer, request) if input_serializer else {}
+        service(order_id=order.id, actor=request.user, **data)
+        return Response(self.detail_of(order.id))
+
+    view.__name__ = name
+    view.__doc__ = service.__doc__
+    view = action(detail=True, methods=["post"], url_path=name.removesuffix("_order").replace("_", "-"))(view)
+    return extend_schema(request=input_serializer, responses={200: s.WorkOrderDetailSerializer})(view)
+
+
+class WorkOrderViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    filterset_class = WorkOrderFilter
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, OrderingFilter]
+    ordering_fields = ["priority", "accepted_at", "received_at", "handling_due_at", "number"]
+    ordering = ["-priority", "accepted_at", "id"]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.work_order_visible_list(user=self.request.user)
+        return selectors.work_order_detail_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return s.WorkOrderListSerializer
+        if self.action == "create":
+            return s.WorkOrderCreateSerializer
+        return s.WorkOrderDetailSerializer
+
+    def validated(self, serializer_class, request) -> dict:
+        serializer = serializer_class(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def detail_of(self, order_id: int) -> dict:
+        order = selectors.work_order_detail_list(user=self.request.user).get(pk=order_id)
+        return s.WorkOrderDetailSerializer(order, context={"request": self.request}).data
+
+    @extend_schema(request=s.WorkOrderCreateSerializer, responses={201: s.WorkOrderDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self.validated(s.WorkOrderCreateSerializer, request)
+        data["journalist"] = dict(data.get("journalist") or {})
+        data["customer"] = dict(data.get("customer") or {})
+        intake = services.OrderIntake(**{k: v for k, v in data.items() if k in INTAKE_FIELDS})
+        order = services.work_order_create(actor=request.user, intake=intake)
+        return Response(self.detail_of(order.id), status=status.HTTP_201_CREATED)
+
+    dispatch_order = _transition_action("dispatch_order", s.DispatchInput, services.work_order_dispatch)
+    claim = _transition_action("claim", None, services.work_order_claim)
+    dept_reply = _transition_action("dept_reply", s.DeptReplyInput, services.work_order_dept_reply)
+    return_reply = _transition_action("return_reply", s.ReasonInput, services.work_order_return_reply)
+    approve_reply = _transition_action("approve_reply", s.NoteInput, services.work_order_approve_reply)
+    reply_customer = _transition_action("reply_customer", s.FinalReplyInput, services.work_order_reply_customer)
+    callback = _transition_action("callback", s.CallbackInput, services.work_order_callback)
+    close = _transition_action("close", s.CloseInput, services.work_order_close)
+    redispatch = _transition_action("redispatch", s.RedispatchInput, services.work_order_redispatch)
+    flags = _transition_action("flags", s.FlagsInput, services.work_order_flags_update)
+
+    @extend_schema(request=s.FinalReplyDraftInput, responses={201: s.FinalReplySerializer})
+    @action(detail=True, methods=["post"], url_path="reply-drafts")
+    def reply_drafts(self, request, pk=None):
+        order = self.get_object()
+        data = self.validated(s.FinalReplyDraftInput, request)
+        reply = services.final_reply_draft_create(order_id=order.id, actor=request.user, **data)
+        return Response(s.FinalReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.FinalReplyApprovalInput, responses={201: s.FinalReplyApprovalSerializer})
+    @action(detail=True, methods=["post"], url_path="approve-final-reply")
+    def approve_final_reply(self, request, pk=None):
+        order = self.get_object()
+        data = self.validated(s.FinalReplyApprovalInput, request)
+        if not order.final_replies.filter(pk=data["draft_id"]).exists():
+            return Response({"draft_id": ["No such draft on this order."]}, status=status.HTTP_400_BAD_REQUEST)
+        approval = services.final_reply_approve(
+            reply_id=data["draft_id"], actor=request.user, kind=data["kind"], note=data["note"]
+        )
+        return Response(s.FinalReplyApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses={200: s.ContactSerializer(many=True)})
+    @extend_schema(methods=["post"], request=s.ContactInput, responses={201: s.ContactSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def contacts(self, request, pk=None):
+        order = self.get_object()
+        if request.method == "GET":
+            return Response(s.ContactSerializer(order.contacts.all(), many=True).data)
+        data = self.validated(s.ContactInput, request)
+        contact = services.contact_log(order_id=order.id, actor=request.user, **data)
+        return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses={200: s.AttachmentSerializer(many=True)})
+    @extend_schema(methods=["post"], request=s.AttachmentInput, responses={201: s.AttachmentSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def attachments(self, request, pk=None):
+        order = self.get_object()
+        if request.method == "GET":
+            return Response(s.AttachmentSerializer(order.attachments.all(), many=True).data)
+        data = self.validated(s.AttachmentInput, request)
+        attachment = services.attachment_add(
+            order_id=order.id, actor=request.user, uploaded_file=data["file"], kind=data["kind"]
+        )
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: s.TimelineEntrySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        order = self.get_object()
+        return Response(s.TimelineEntrySerializer(selectors.timeline_list(order=order), many=True).data)
+
+    @extend_schema(request=s.UnmaskInput, responses={200: s.UnmaskOutput})
+    @action(detail=True, methods=["post"])
+    def unmask(self, request, pk=None):
+        """The full accepted number; the request is audit-logged (R-SEC-2)."""
+        order = self.get_object()
+        data = self.validated(s.UnmaskInput, request)
+        with transaction.atomic():
+            number = services.number_unmask(
+                order_id=order.id, actor=request.user, reason=data["reason"], ip_address=request.META.get("REMOTE_ADDR")
+            )
+        return Response({"accepted_number": number})
+
+
+WorkOrder.api_viewset = None  # the viewset is not attached to the model; kept explicit for readers

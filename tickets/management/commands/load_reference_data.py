@@ -1,0 +1,25 @@
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from complaints.services import reference_seed
+from org.services import org_units_seed, roles_seed
+
+
+class Command(BaseCommand):
+    help = "Load reference data (roles, org units, categories, calendars, clock policies). Idempotent."
+
+    def handle(self, *args, **options):
+        data = json.loads((settings.BASE_DIR / "fixtures" / "reference_data.json").read_text(encoding="utf-8"))
+        roles_seed()
+        org_units_seed(units=data["units"])
+        reference_seed(
+            categories=data["categories"], call_reasons=data["call_reasons"], business_items=data["business_items"],
+            skill_groups=data["skill_groups"],
+        )  # fmt: skip
+        from deadlines.services import calendar_seed_defaults, holiday_seed_from_chinese_calendar
+
+        calendar_seed_defaults()
+        holiday_seed_from_chinese_calendar()
+        self.stdout.write(self.style.SUCCESS("Reference data loaded."))

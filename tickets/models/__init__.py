@@ -1,0 +1,42 @@
+from .choices import (
+    Channel,
+    FinalReplyMethod,
+    HandlingMethod,
+    OrderOrigin,
+    OrderState,
+    OrderType,
+    Satisfaction,
+    Urgency,
+)
+from .order import OrderNumberSequence, WorkOrder
+from .records import (
+    Attachment,
+    Callback,
+    Contact,
+    DepartmentReply,
+    FinalReply,
+    FinalReplyApproval,
+    NumberUnmaskAudit,
+    TimelineEntry,
+)
+
+__all__ = [
+    "Attachment",
+    "Callback",
+    "Channel",
+    "Contact",
+    "DepartmentReply",
+    "FinalReply",
+    "FinalReplyApproval",
+    "FinalReplyMethod",
+    "HandlingMethod",
+    "NumberUnmaskAudit",
+    "OrderNumberSequence",
+    "OrderOrigin",
+    "OrderState",
+    "OrderType",
+    "Satisfaction",
+    "TimelineEntry",
+    "Urgency",
+    "WorkOrder",
+]

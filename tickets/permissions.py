@@ -1,0 +1,56 @@
+"""Who may move an order (R-SEC-1): a role (a Django permission held through a group) **and** a unit.
+
+These predicates are given to django-fsm-2 as `permission=` callables, so `has_transition_perm`
+answers both questions at once. They read only ids on the order, never query the order itself."""
+
+from org.selectors import user_is_branch_level, user_scope_unit_ids
+
+
+def order_visible_to(order, user) -> bool:
+    """SPEC §1: the orders of the user's units and sub-units, those they accepted, those assigned to
+    them; branch-level users see all."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if order.accepted_by_id == user.id or order.assignee_id == user.id:
+        return True
+    if user_is_branch_level(user=user):
+        return True
+    scope = user_scope_unit_ids(user=user)
+    return order.accepting_unit_id in scope or order.handling_unit_id in scope
+
+
+def _handling_unit_member(order, user) -> bool:
+    return order.handling_unit_id is not None and order.handling_unit_id in user_scope_unit_ids(user=user)
+
+
+def can_dispatch(order, user) -> bool:
+    return user.has_perm("tickets.dispatch_workorder") and order_visible_to(order, user)
+
+
+def can_claim(order, user) -> bool:
+    return user.has_perm("tickets.claim_workorder") and _handling_unit_member(order, user)
+
+
+def can_reply_department(order, user) -> bool:
+    """Only the handler who claimed the order writes its department reply."""
+    return user.has_perm("tickets.reply_department") and order.assignee_id == user.id
+
+
+def can_review(order, user) -> bool:
+    return user.has_perm("tickets.review_reply") and order_visible_to(order, user)
+
+
+def can_reply_customer(order, user) -> bool:
+    return user.has_perm("tickets.reply_customer") and order_visible_to(order, user)
+
+
+def can_callback(order, user) -> bool:
+    return user.has_perm("tickets.callback_workorder") and order_visible_to(order, user)
+
+
+def can_log_contact(order, user) -> bool:
+    return user.has_perm("tickets.log_contact") and order_visible_to(order, user)
+
+
+def can_unmask(order, user) -> bool:
+    return user.has_perm("tickets.unmask_number") and order_visible_to(order, user)

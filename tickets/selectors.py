@@ -1,0 +1,64 @@
+"""Reads of work orders. Every list a user sees goes through `work_order_visible_list` (SPEC §1)."""
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from org.selectors import user_is_branch_level, user_scope_unit_ids
+
+from .models import Contact, DepartmentReply, FinalReply, OrderState, TimelineEntry, WorkOrder
+
+LIST_RELATED = ("customer", "category", "accepting_unit", "handling_unit", "accepted_by", "assignee", "skill_group")
+
+
+def work_order_visible_list(*, user) -> QuerySet[WorkOrder]:
+    """Orders of the user's units and sub-units, those they accepted or handle; all for branch level."""
+    qs = WorkOrder.objects.select_related(*LIST_RELATED)
+    if user_is_branch_level(user=user):
+        return qs
+    scope = user_scope_unit_ids(user=user)
+    return qs.filter(
+        Q(accepting_unit_id__in=scope) | Q(handling_unit_id__in=scope) | Q(accepted_by=user) | Q(assignee=user)
+    )
+
+
+def work_order_detail_list(*, user) -> QuerySet[WorkOrder]:
+    """Visible orders with everything the detail view shows, in a fixed number of queries."""
+    return (
+        work_order_visible_list(user=user)
+        .select_related("call_reason", "business_item", "dispatched_by")
+        .prefetch_related(
+            Prefetch("contacts", queryset=Contact.objects.select_related("recorded_by")),
+            Prefetch("department_replies", queryset=DepartmentReply.objects.select_related("author", "reviewed_by")),
+            Prefetch(
+                "final_replies", queryset=FinalReply.objects.select_related("replier").prefetch_related("approvals")
+            ),
+            "callbacks",
+            "attachments",
+        )
+    )
+
+
+def work_order_follow_up_list(*, user) -> QuerySet[WorkOrder]:
+    """R-WO-9: the orders this user accepted stay on their list until closed."""
+    return WorkOrder.objects.select_related(*LIST_RELATED).filter(accepted_by=user).exclude(state=OrderState.CLOSED)
+
+
+def timeline_list(*, order: WorkOrder) -> QuerySet[TimelineEntry]:
+    return order.timeline.select_related("actor").order_by("at", "id")
+
+
+def open_orders_for_number(*, user, number: str) -> QuerySet[WorkOrder]:
+    """Open orders of an accepted number: the hint that the caller is urging, not complaining anew (R-SP-1)."""
+    return work_order_visible_list(user=user).filter(accepted_number=number).exclude(state=OrderState.CLOSED)
+
+
+# The transitions a person triggers (close_on_spot happens inside creation), in life-cycle order.
+USER_TRANSITIONS = (
+    "dispatch", "claim", "dept_reply", "return_reply", "approve_reply", "reply_customer", "callback", "close",
+    "redispatch",
+)  # fmt: skip
+
+
+def work_order_allowed_transitions(*, order: WorkOrder, user) -> list[str]:
+    """What this user may do to the order now: state, conditions, role and unit (R-UI-1 buttons)."""
+    available = {t.name for t in order.get_available_user_state_transitions(user)}
+    return [name for name in USER_TRANSITIONS if name in available]

@@ -1,0 +1,43 @@
+"""Every write to a work order goes through these functions (STYLE.md)."""
+
+from .closing import (
+    final_reply_approve,
+    final_reply_draft_create,
+    unreachable_attempts_missing,
+    work_order_callback,
+    work_order_close,
+    work_order_reply_customer,
+)
+from .create import OrderIntake, work_order_create
+from .dispatching import (
+    work_order_approve_reply,
+    work_order_claim,
+    work_order_dept_reply,
+    work_order_dispatch,
+    work_order_redispatch,
+    work_order_return_reply,
+)
+from .errors import TransitionRefused
+from .records import attachment_add, contact_log, number_unmask, work_order_flags_update
+
+__all__ = [
+    "OrderIntake",
+    "TransitionRefused",
+    "attachment_add",
+    "contact_log",
+    "final_reply_approve",
+    "final_reply_draft_create",
+    "number_unmask",
+    "unreachable_attempts_missing",
+    "work_order_approve_reply",
+    "work_order_callback",
+    "work_order_claim",
+    "work_order_close",
+    "work_order_create",
+    "work_order_dept_reply",
+    "work_order_dispatch",
+    "work_order_flags_update",
+    "work_order_redispatch",
+    "work_order_reply_customer",
+    "work_order_return_reply",
+]

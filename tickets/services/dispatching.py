@@ -1,0 +1,188 @@
+"""Dispatch, claim, department reply, review and return: SPEC §2.1 from `accepted` to `reply_approved`."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.models import OrgUnit
+
+from ..events import OrderEvent
+from ..models import DepartmentReply, WorkOrder
+from .base import order_lock, require, transition_check, transition_finish
+
+HANDLING_UNIT_KINDS = {
+    OrgUnit.Kind.DEPARTMENT, OrgUnit.Kind.GROUP, OrgUnit.Kind.PARTNER, OrgUnit.Kind.SERVICE_CENTRE,
+    OrgUnit.Kind.HALL,
+}  # fmt: skip
+
+
+def handling_due_default(*, order: WorkOrder, at: datetime) -> datetime:
+    """R-CLK-HANDLE: the handling limit when the dispatcher sets none, from the clock policy table."""
+    from deadlines.policies import handling_limit_default
+
+    return at + handling_limit_default(order=order)
+
+
+def _check_dispatch_target(*, unit_id: int | None, due_at: datetime | None, now: datetime) -> OrgUnit:
+    errors: dict[str, list[str]] = {}
+    unit = OrgUnit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
+    if unit is None:
+        errors["unit"] = [_("Choose the unit that will handle the order.")]
+    elif unit.kind not in HANDLING_UNIT_KINDS:
+        errors["unit"] = [_("Orders are dispatched to a handling unit, not to a branch or region.")]
+    if due_at is not None and due_at <= now:
+        errors["due_at"] = [_("The handling deadline must be in the future.")]
+    require(errors)
+    return unit
+
+
+@transaction.atomic
+def work_order_dispatch(*, order_id: int, actor, unit_id: int, due_at: datetime | None = None, note: str = ""):
+    """派单 (R-WO-5 转派/外派). Locks the order; 409 if not `accepted`, 403 without dispatch role/scope.
+    The handling deadline is the dispatcher's, else the policy default (R-CLK-HANDLE)."""
+    now = timezone.now()
+    order = order_lock(order_id=order_id, actor=actor)
+    move = transition_check(order=order, name="dispatch", actor=actor)
+    unit = _check_dispatch_target(unit_id=unit_id, due_at=due_at, now=now)
+    before = order.state
+    move(unit=unit, by=actor, at=now, due_at=due_at or handling_due_default(order=order, at=now))
+    transition_finish(
+        order=order, actor=actor, kind="dispatch", before=before, event=OrderEvent.DISPATCHED, at=now,
+        update_fields=["handling_unit", "assignee", "dispatched_by", "dispatched_at", "handling_due_at", "cycle"],
+        note=note, data={"unit": unit.name, "due_at": order.handling_due_at.isoformat()},
+        due_at=order.handling_due_at,
+    )  # fmt: skip
+    return order
+
+
+@transaction.atomic
+def work_order_claim(*, order_id: int, actor):
+    """A member of the handling unit takes the order (dispatched → processing)."""
+    order = order_lock(order_id=order_id, actor=actor)
+    move = transition_check(order=order, name="claim", actor=actor)
+    before = order.state
+    move(by=actor)
+    transition_finish(
+        order=order,
+        actor=actor,
+        kind="claim",
+        before=before,
+        event=OrderEvent.CLAIMED,
+        update_fields=["assignee"],
+    )
+    return order
+
+
+REPLY_PARTS = ("cause", "process", "result", "customer_attitude")
+
+
+@transaction.atomic
+def work_order_dept_reply(
+    *, order_id: int, actor, process: str, result: str, customer_attitude: str, cause: str = "",
+    cause_unknown: bool = False, is_final: bool = True, service_restored: bool | None = None,
+    measures: str = "", expected_recovery_at: datetime | None = None, coordinating_unit_id: int | None = None,
+) -> DepartmentReply:  # fmt: skip
+    """回单 with every part of R-FL-2; each missing part is named in the 400."""
+    order = order_lock(order_id=order_id, actor=actor)
+    move = transition_check(order=order, name="dept_reply", actor=actor)
+    missing = _("This part of the department reply is required (R-FL-2).")
+    errors = {
+        "cause": [_("State the cause, or mark it explicitly as unknown.")]
+        if not (cause.strip() or cause_unknown)
+        else [],
+        "process": [] if process.strip() else [missing],
+        "result": [] if result.strip() else [missing],
+        "customer_attitude": [] if customer_attitude.strip() else [missing],
+    }
+    if order.is_collective:
+        # A collective problem (集中性问题) also needs measures, expected recovery and the coordinator.
+        errors["measures"] = [] if measures.strip() else [missing]
+        errors["expected_recovery_at"] = [] if expected_recovery_at else [missing]
+        exists = OrgUnit.objects.filter(pk=coordinating_unit_id).exists() if coordinating_unit_id else False
+        errors["coordinating_unit"] = [] if exists else [missing]
+    require(errors)
+    reply = DepartmentReply.objects.create(
+        order=order, cycle=order.cycle, author=actor, cause=cause, cause_unknown=cause_unknown, process=process,
+        is_final=is_final, result=result, service_restored=service_restored, measures=measures,
+        expected_recovery_at=expected_recovery_at, coordinating_unit_id=coordinating_unit_id,
+        customer_attitude=customer_attitude,
+    )  # fmt: skip
+    before = order.state
+    move()
+    transition_finish(
+        order=order, actor=actor, kind="dept_reply", before=before, event=OrderEvent.DEPT_REPLIED,
+        update_fields=[], data={"reply_id": reply.id}, note=result,
+    )  # fmt: skip
+    return reply
+
+
+def _pending_reply(order: WorkOrder) -> DepartmentReply:
+    return order.department_replies.filter(status=DepartmentReply.Status.SUBMITTED).latest("submitted_at", "id")
+
+
+@transaction.atomic
+def work_order_return_reply(*, order_id: int, actor, reason: str) -> DepartmentReply:
+    """退单 (R-FL-3). The handling deadline is not reset."""
+    order = order_lock(order_id=order_id, actor=actor)
+    move = transition_check(order=order, name="return_reply", actor=actor)
+    require({"reason": [] if reason.strip() else [_("Say why the reply is returned.")]})
+    reply = _pending_reply(order)
+    reply.status, reply.reviewed_by, reply.reviewed_at = (
+        DepartmentReply.Status.RETURNED,
+        actor,
+        timezone.now(),
+    )
+    reply.review_note = reason
+    reply.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    before = order.state
+    move()
+    transition_finish(
+        order=order, actor=actor, kind="return_reply", before=before, event=OrderEvent.REPLY_RETURNED,
+        update_fields=[], note=reason, data={"reply_id": reply.id},
+    )  # fmt: skip
+    return reply
+
+
+@transaction.atomic
+def work_order_approve_reply(*, order_id: int, actor, note: str = "") -> DepartmentReply:
+    """The dispatcher accepts the department reply; this stops the handling clock (R-CLK-HANDLE)."""
+    order = order_lock(order_id=order_id, actor=actor)
+    move = transition_check(order=order, name="approve_reply", actor=actor)
+    reply = _pending_reply(order)
+    reply.status, reply.reviewed_by, reply.reviewed_at = (
+        DepartmentReply.Status.APPROVED,
+        actor,
+        timezone.now(),
+    )
+    reply.review_note = note
+    reply.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    before = order.state
+    move()
+    transition_finish(
+        order=order, actor=actor, kind="approve_reply", before=before, event=OrderEvent.REPLY_APPROVED,
+        update_fields=[], note=note, data={"reply_id": reply.id},
+    )  # fmt: skip
+    return reply
+
+
+@transaction.atomic
+def work_order_redispatch(
+    *, order_id: int, actor, unit_id: int, reason: str, due_at: datetime | None = None
+) -> WorkOrder:
+    """二次派单 after an unsatisfied callback (R-FL-6): a new cycle with a new handling deadline."""
+    now = timezone.now()
+    order = order_lock(order_id=order_id, actor=actor)
+    move = transition_check(order=order, name="redispatch", actor=actor)
+    unit = _check_dispatch_target(unit_id=unit_id, due_at=due_at, now=now)
+    require({"reason": [] if reason.strip() else [_("Say why the order is dispatched again.")]})
+    before = order.state
+    move(unit=unit, by=actor, at=now, due_at=due_at or handling_due_default(order=order, at=now))
+    transition_finish(
+        order=order, actor=actor, kind="redispatch", before=before, event=OrderEvent.REDISPATCHED, at=now,
+        update_fields=["handling_unit", "assignee", "dispatched_by", "dispatched_at", "handling_due_at", "cycle"],
+        note=reason, data={"unit": unit.name, "due_at": order.handling_due_at.isoformat(), "cycle": order.cycle},
+        due_at=order.handling_due_at,
+    )  # fmt: skip
+    return order

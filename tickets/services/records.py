@@ -1,0 +1,136 @@
+"""Contacts (R-FL-1), attachments (R-FL-8), audited unmasking (R-SEC-2) and flag changes (R-CLK-RECALC)."""
+
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..events import OrderEvent, order_event
+from ..models import Attachment, Contact, NumberUnmaskAudit, OrderState, WorkOrder
+from ..models.choices import ContactChannel, ContactDirection
+from ..permissions import can_dispatch, can_log_contact, can_unmask, order_visible_to
+from .base import order_lock, require
+from .errors import TransitionRefused
+from .timeline import timeline_append
+
+
+@transaction.atomic
+def contact_log(
+    *, order_id: int, actor, direction: str, channel: str, reached: bool, summary: str,
+    occurred_at: datetime | None = None,
+) -> Contact:  # fmt: skip
+    """Log one communication with the customer (R-FL-1). A contact in which the customer was reached
+    restarts the 48 h feedback clock; a failed one starts the retry reminders (event CONTACT_LOGGED)."""
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    order = order_lock(order_id=order_id, actor=actor)
+    if not can_log_contact(order, actor):
+        raise PermissionDenied(_("You may not log contacts on this order."))
+    if order.state == OrderState.CLOSED:
+        raise TransitionRefused(order, "contact", _("The order is closed; open a new one or a repeat complaint."))
+    require(
+        {
+            "direction": [] if direction in ContactDirection.values else [_("Choose the direction.")],
+            "channel": [] if channel in ContactChannel.values else [_("Choose the channel.")],
+            "summary": [] if (summary or "").strip() else [_("Summarise what was said.")],
+            "occurred_at": [_("A contact cannot be in the future.")]
+            if occurred_at > now + timedelta(minutes=5)
+            else [],
+        }
+    )
+    contact = Contact.objects.create(
+        order=order, direction=direction, channel=channel, reached=reached, summary=summary.strip(),
+        occurred_at=occurred_at, recorded_at=now, recorded_by=actor,
+    )  # fmt: skip
+    timeline_append(
+        order=order, actor=actor, kind="contact", note=contact.summary, at=now,
+        data={"contact_id": contact.id, "reached": reached, "direction": direction, "channel": channel},
+    )  # fmt: skip
+    order_event.send(
+        sender=WorkOrder, order=order, event=OrderEvent.CONTACT_LOGGED, at=now, actor=actor, contact=contact
+    )
+    return contact
+
+
+@transaction.atomic
+def attachment_add(*, order_id: int, actor, uploaded_file, kind: str = Attachment.Kind.OTHER) -> Attachment:
+    """Attach evidence (R-FL-8) within the size and type limits of the settings; on the timeline."""
+    order = order_lock(order_id=order_id, actor=actor)
+    if not can_log_contact(order, actor):
+        raise PermissionDenied(_("You may not add attachments to this order."))
+    name = PurePosixPath(uploaded_file.name or "").name
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = settings.ATTACHMENT_ALLOWED_EXTENSIONS
+    limit = settings.ATTACHMENT_MAX_BYTES
+    require(
+        {
+            "file": (
+                [_("Files of type “.%(ext)s” are not accepted.") % {"ext": extension or "?"}]
+                if extension not in allowed
+                else [_("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}]
+                if uploaded_file.size > limit
+                else [_("The file is empty.")]
+                if uploaded_file.size == 0
+                else []
+            ),
+            "kind": [] if kind in Attachment.Kind.values else [_("Unknown attachment kind.")],
+        }
+    )
+    attachment = Attachment.objects.create(
+        order=order, kind=kind, file=uploaded_file, original_name=name, size=uploaded_file.size,
+        content_type=getattr(uploaded_file, "content_type", "") or "", uploaded_by=actor,
+    )  # fmt: skip
+    timeline_append(
+        order=order, actor=actor, kind="attachment", note=name,
+        data={"attachment_id": attachment.id, "size": attachment.size, "kind": kind},
+    )  # fmt: skip
+    return attachment
+
+
+def number_unmask(*, order_id: int, actor, reason: str = "", ip_address: str | None = None) -> str:
+    """The order's full accepted number, for users allowed to see it; every call is audit-logged (R-SEC-2)."""
+    order = WorkOrder.objects.select_related("customer").get(pk=order_id)
+    if not order_visible_to(order, actor):
+        raise WorkOrder.DoesNotExist
+    if not can_unmask(order, actor):
+        raise PermissionDenied(_("You may not see full customer numbers."))
+    NumberUnmaskAudit.objects.create(
+        order=order, customer=order.customer, user=actor, reason=reason[:200], ip_address=ip_address
+    )
+    return order.accepted_number
+
+
+FLAG_FIELDS = ("is_major", "is_repeat", "is_batch", "is_escalated", "escalation_tendency", "is_collective", "is_media")
+
+
+@transaction.atomic
+def work_order_flags_update(*, order_id: int, actor, note: str = "", **flags: bool) -> WorkOrder:
+    """Change an open order's flags. A change that alters a clock limit re-baselines the running clocks
+    from their original start (R-CLK-RECALC) through the FLAGS_CHANGED event."""
+    order = order_lock(order_id=order_id, actor=actor)
+    if not can_dispatch(order, actor):
+        raise PermissionDenied(_("You may not change this order's flags."))
+    if order.state == OrderState.CLOSED:
+        raise TransitionRefused(order, "flags", _("A closed order's flags cannot change."))
+    unknown = [name for name in flags if name not in FLAG_FIELDS]
+    require({name: [_("Unknown flag.")] for name in unknown})
+    before = {name: getattr(order, name) for name in flags}
+    changed = {name: value for name, value in flags.items() if before[name] != value}
+    if not changed:
+        return order
+    for name, value in changed.items():
+        setattr(order, name, value)
+    order.save(update_fields=list(changed))
+    now = timezone.now()
+    timeline_append(
+        order=order, actor=actor, kind="flags", note=note, at=now,
+        data={"before": {k: before[k] for k in changed}, "after": changed},
+    )  # fmt: skip
+    order_event.send(
+        sender=WorkOrder, order=order, event=OrderEvent.FLAGS_CHANGED, at=now, actor=actor, changed=changed
+    )
+    return order
