@@ -1,0 +1,159 @@
+"""Admin for work orders (R-ADM-1). Orders are read-only here: the state is never edited directly and
+changes only through actions that call the services (STYLE.md)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from complaints.numbers import mask_number, normalize_number
+
+from . import services
+from .models import (
+    Attachment,
+    Callback,
+    Contact,
+    DepartmentReply,
+    FinalReply,
+    NumberUnmaskAudit,
+    TimelineEntry,
+    WorkOrder,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TimelineInline(ReadOnlyInline):
+    model = TimelineEntry
+    fields = ["at", "actor", "kind", "state_before", "state_after", "note"]
+    readonly_fields = fields
+    ordering = ["at", "id"]
+
+
+class ContactInline(ReadOnlyInline):
+    model = Contact
+    fields = ["occurred_at", "direction", "channel", "reached", "summary", "recorded_by"]
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["uploaded_at", "kind", "file", "size", "uploaded_by"]
+    readonly_fields = fields
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number", "order_type", "state", "urgency", "masked_number", "category", "accepting_unit", "handling_unit",
+        "accepted_at", "handling_due_at",
+    ]  # fmt: skip
+    list_filter = ["state", "order_type", "urgency", "channel", "is_major", "is_repeat", "is_batch", "is_escalated"]
+    list_select_related = ["category__parent", "accepting_unit", "handling_unit"]
+    search_fields = ["number"]
+    search_help_text = _("Order number, or the full accepted number (shown masked).")
+    date_hierarchy = "accepted_at"
+    inlines = [TimelineInline, ContactInline, AttachmentInline]
+    exclude = ["accepted_number", "contact_number"]
+    readonly_fields = ["masked_number"]
+    actions = ["approve_department_reply", "close_after_callback"]
+    show_full_result_count = False
+
+    @admin.display(description=_("accepted number"))
+    def masked_number(self, order):
+        return mask_number(order.accepted_number)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["masked_number", *[f.name for f in WorkOrder._meta.fields if f.name not in self.exclude]]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search by number prefix or by an exact accepted number (never a partial phone number)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        number = normalize_number(term)
+        if number.isdigit() or "-" in number:
+            return queryset.filter(accepted_number=number) | queryset.filter(number__istartswith=term), False
+        return queryset.filter(number__istartswith=term), False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing needs view permission; actions below check the transition permissions themselves.
+        return False
+
+    def _run(self, request, queryset, service, **kwargs):
+        done = 0
+        for order in queryset:
+            try:
+                service(order_id=order.id, actor=request.user, **kwargs)
+                done += 1
+            except (services.TransitionRefused, PermissionDenied, ValidationError, WorkOrder.DoesNotExist) as exc:
+                self.message_user(request, f"{order.number}: {exc}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)d orders updated.") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Approve the department reply"))
+    def approve_department_reply(self, request, queryset):
+        self._run(request, queryset, services.work_order_approve_reply)
+
+    @admin.action(description=_("Close (after the callback)"))
+    def close_after_callback(self, request, queryset):
+        self._run(request, queryset, services.work_order_close)
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(ReadOnlyAdmin):
+    """R-AUD-1: append-only; nobody edits or deletes it here."""
+
+    list_display = ["at", "order", "actor", "kind", "state_before", "state_after"]
+    list_filter = ["kind"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "actor"]
+
+
+@admin.register(NumberUnmaskAudit)
+class NumberUnmaskAuditAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "order", "reason", "ip_address"]
+    search_fields = ["order__number", "user__username"]
+    list_select_related = ["order", "user"]
+
+
+@admin.register(DepartmentReply, FinalReply, Callback)
+class OrderRecordAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "order"]
+    search_fields = ["order__number"]
+    list_select_related = ["order"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Only administrators (with delete permission) may remove evidence (R-FL-8)."""
+
+    list_display = ["original_name", "order", "kind", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["order__number", "original_name"]
+    list_select_related = ["order", "uploaded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
