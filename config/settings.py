@@ -158,7 +158,22 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One beat process (README "Production"). `expires` shorter than the interval: a sweep that waited in
+# the queue past its minute is dropped, the next one does its work (both sweeps are idempotent).
+CELERY_BEAT_SCHEDULE = {
+    "clocks-sweep": {"task": "deadlines.tasks.clocks_sweep_task", "schedule": 60.0, "options": {"expires": 50}},
+    "notifications-sweep": {
+        "task": "notifications.tasks.notifications_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+}
 
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSmsGateway")  # or ….HttpSmsGateway
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "10"))
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "workorders@localhost")
 

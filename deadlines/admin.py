@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from deadlines.models import BusinessCalendar, HolidayDate, WeeklyPeriod
+from deadlines.models import BusinessCalendar, Clock, ClockPolicy, HolidayDate, WeeklyPeriod
 
 
 class WeeklyPeriodInline(admin.TabularInline):
@@ -45,7 +45,6 @@ class HolidayDateAdmin(admin.ModelAdmin):
     list_filter = ["kind", YearListFilter, "source"]
     search_fields = ["name"]
     readonly_fields = ["source", "updated_at"]
-    date_hierarchy = "date"
 
     @admin.display(description=_("weekday"))
     def weekday(self, obj: HolidayDate) -> str:
@@ -55,3 +54,44 @@ class HolidayDateAdmin(admin.ModelAdmin):
         # An administrator's row wins over the package: the seed never overwrites "manual" rows.
         obj.source = HolidayDate.Source.MANUAL
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ClockPolicy)
+class ClockPolicyAdmin(admin.ModelAdmin):
+    """The policy table of SPEC §3.2. An edit applies to clocks started afterwards."""
+
+    list_display = [
+        "code",
+        "kind",
+        "name",
+        "limit",
+        "limit_source",
+        "calendar",
+        "warn_percent",
+        "recurring",
+        "is_active",
+    ]
+    list_filter = ["kind", "calendar", "is_active", "recurring"]
+    search_fields = ["code", "name", "rule"]
+    list_editable = ["is_active"]
+
+
+@admin.register(Clock)
+class ClockAdmin(admin.ModelAdmin):
+    """Clocks are moved by the life-cycle services and the sweep only: read-only here."""
+
+    list_display = ["order", "kind", "state", "started_at", "due_at", "warned_at", "breached_at", "stopped_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["order__number"]
+    list_select_related = ["order"]
+    date_hierarchy = "due_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

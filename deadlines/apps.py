@@ -8,4 +8,6 @@ class DeadlinesConfig(AppConfig):
 
     def ready(self) -> None:
         # Compiled calendars are cached in memory; edits to calendar rows must drop them (§3.1).
-        from deadlines import signals  # noqa: F401
+        from deadlines import signals
+
+        signals.connect_order_events()

@@ -121,3 +121,7 @@ class HolidayDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}".rstrip()
+
+
+# Clock policies and clocks live in their own module; imported here so Django registers them.
+from deadlines.clock_models import Clock, ClockKind, ClockPolicy, ClockState, LimitSource  # noqa: E402, F401

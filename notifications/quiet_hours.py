@@ -1,51 +1,53 @@
 """Quiet hours (SPEC R-NT-2): SMS and phone-call tasks that are not urgent go out only inside
 CAL-SERVICE (服务时段, every day 08:00–12:00 and 14:30–20:00, SPEC §3.1); outside it they wait in the
-outbox until the next open instant. In-app and email are never deferred.
+outbox until its next open instant. In-app and email are never deferred.
 
-Why not the CAL-SERVICE row in `deadlines`: when this was written `deadlines` exposed no
-"next open instant" selector, and reaching into its models would break STYLE.md ("one app reaches
-another only through its services / selectors"). The windows are therefore a setting,
-`NOTIFY_SERVICE_WINDOWS` (local wall-clock "HH:MM" pairs, end exclusive, every day), defaulting to
-CAL-SERVICE. Switch `service_resume_at` to the deadlines selector once one exists.
+CAL-SERVICE is data owned by `deadlines` (editable in the admin), read here through its public
+selector `calendar_add`: by its contract, counting starts at the first open instant at or after
+`start`, so `calendar_add(cal, at, 1 µs) - 1 µs` is exactly that instant (`at` itself when open).
+If the calendar row is missing (reference data not loaded yet), the SPEC default windows are used
+and a warning is logged, so that a missing seed never stops an order from changing state.
 """
 
+import logging
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
+from deadlines.selectors import calendar_add
 from notifications.models import NotificationChannel
 
-DEFAULT_SERVICE_WINDOWS = (("08:00", "12:00"), ("14:30", "20:00"))
+logger = logging.getLogger(__name__)
+
+SERVICE_CALENDAR = "CAL-SERVICE"
 DEFERRED_CHANNELS = frozenset({NotificationChannel.SMS, NotificationChannel.PHONE_TASK})
-
-
-def service_windows() -> list[tuple[time, time]]:
-    """The daily open windows, sorted, from settings.NOTIFY_SERVICE_WINDOWS."""
-    raw = getattr(settings, "NOTIFY_SERVICE_WINDOWS", DEFAULT_SERVICE_WINDOWS)
-    windows = sorted((time.fromisoformat(start), time.fromisoformat(end)) for start, end in raw)
-    if not windows or any(start >= end for start, end in windows):
-        raise ValueError(f"NOTIFY_SERVICE_WINDOWS must be non-empty (start, end) pairs with start < end: {raw!r}")
-    return windows
-
-
-def service_resume_at(at: datetime) -> datetime:
-    """`at` itself if it falls inside a service window, else the start of the next window (local time)."""
-    local = timezone.localtime(at)
-    windows = service_windows()
-    for day_offset in (0, 1):
-        day = local.date() + timedelta(days=day_offset)
-        for start, end in windows:
-            opens = timezone.make_aware(datetime.combine(day, start))
-            closes = timezone.make_aware(datetime.combine(day, end))
-            if local < closes:
-                return max(local, opens)
-    raise AssertionError("unreachable: the next day always has a window")
+# SPEC §3.1 CAL-SERVICE, used only when the calendar row is missing. End exclusive, every day.
+FALLBACK_SERVICE_WINDOWS = ((time(8, 0), time(12, 0)), (time(14, 30), time(20, 0)))
+ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 def release_at(*, channel: str, urgent: bool, at: datetime) -> datetime:
     """When a notification created (or retried) at `at` may go out: deferred channels wait for
     service time unless urgent; everything else goes at once."""
-    if True:
+    if urgent or channel not in DEFERRED_CHANNELS:
         return at
     return service_resume_at(at)
+
+
+def service_resume_at(at: datetime) -> datetime:
+    """`at` itself if CAL-SERVICE is open then, else the instant it next opens. `at` must be aware."""
+    try:
+        return calendar_add(SERVICE_CALENDAR, at, ONE_MICROSECOND) - ONE_MICROSECOND
+    except ObjectDoesNotExist:
+        logger.warning("Calendar %s is missing (load reference data); using the SPEC default.", SERVICE_CALENDAR)
+        return _fallback_resume_at(at)
+
+
+def _fallback_resume_at(at: datetime) -> datetime:
+    local = timezone.localtime(at)
+    for day in (local.date(), local.date() + timedelta(days=1)):
+        for opens, closes in FALLBACK_SERVICE_WINDOWS:
+            if local < timezone.make_aware(datetime.combine(day, closes)):
+                return max(local, timezone.make_aware(datetime.combine(day, opens)))
+    raise AssertionError("unreachable: every day has a service window")

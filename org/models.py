@@ -26,6 +26,11 @@ class OrgUnit(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="org_units"
     )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="supervised_units",
+        help_text=_("Receives breaches of the unit's clocks (逐级上报, R-CLK-BREACH)."),
+    )  # fmt: skip
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -44,3 +44,21 @@ def user_is_branch_level(*, user: AbstractBaseUser) -> bool:
     if user.has_perm("tickets.view_all_orders"):
         return True
     return user.org_units.filter(kind=OrgUnit.Kind.BRANCH).exists()
+
+
+def unit_supervisor_map() -> dict[int, int | None]:
+    """For every unit, the nearest supervisor at or above it (one query): who hears of a breach (逐级上报)."""
+    rows = {unit_id: (parent_id, sup_id) for unit_id, parent_id, sup_id in OrgUnit.objects.values_list(
+        "id", "parent_id", "supervisor_id"
+    )}  # fmt: skip
+    result: dict[int, int | None] = {}
+    for unit_id in rows:
+        node, depth, found = unit_id, 0, None
+        while node is not None and depth < 50:
+            parent_id, sup_id = rows.get(node, (None, None))
+            if sup_id:
+                found = sup_id
+                break
+            node, depth = parent_id, depth + 1
+        result[unit_id] = found
+    return result

@@ -62,3 +62,12 @@ def work_order_allowed_transitions(*, order: WorkOrder, user) -> list[str]:
     """What this user may do to the order now: state, conditions, role and unit (R-UI-1 buttons)."""
     available = {t.name for t in order.get_available_user_state_transitions(user)}
     return [name for name in USER_TRANSITIONS if name in available]
+
+
+def clock_order_facts(*, order_ids) -> dict[int, dict]:
+    """The few order fields the clock notices need, in one query."""
+    rows = WorkOrder.objects.filter(id__in=order_ids).values(
+        "id", "number", "urgency", "is_major", "accepted_by_id", "assignee_id", "dispatched_by_id",
+        "handling_unit_id", "accepting_unit_id",
+    )  # fmt: skip
+    return {row["id"]: row for row in rows}

@@ -171,3 +171,11 @@ def test_holiday_admin_year_filter_and_manual_source(calendars, admin_client):
     )
     assert response.status_code == 302
     assert HolidayDate.objects.get(date=date(2027, 1, 1)).source == HolidayDate.Source.MANUAL
+
+
+@pytest.mark.urls("tests.deadlines.urls")
+def test_calendar_admin_edits_periods_inline(calendars, admin_client):
+    calendar = BusinessCalendar.objects.get(code="CAL-WORKDAY")
+    response = admin_client.get(f"/admin/deadlines/businesscalendar/{calendar.pk}/change/")
+    assert response.status_code == 200
+    assert len(response.context["inline_admin_formsets"][0].formset.forms) == 2

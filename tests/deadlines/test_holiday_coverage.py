@@ -48,7 +48,7 @@ def test_seeded_package_covers_2026(calendars):
 
 
 @pytest.mark.usefixtures("year_2026_only")
-def test_command_exits_non_zero_after_1_december(capsys):
+def test_command_exits_non_zero_after_1_december():
     with time_machine.travel(date(2026, 12, 2), tick=False), pytest.raises(CommandError) as raised:
         call_command("check_holiday_calendar")
     assert raised.value.returncode == 1
@@ -63,7 +63,7 @@ def test_command_exits_zero_before_1_december(capsys):
 
 
 @pytest.mark.usefixtures("year_2026_only")
-def test_command_uses_shanghai_date_not_utc(capsys):
+def test_command_uses_shanghai_date_not_utc():
     # 2026-11-30 17:00 UTC is already 1 December 01:00 in Asia/Shanghai.
     with time_machine.travel("2026-11-30T17:00:00+00:00", tick=False), pytest.raises(CommandError):
         call_command("check_holiday_calendar")

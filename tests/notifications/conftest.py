@@ -1,5 +1,8 @@
 import pytest
 
+from deadlines.selectors import calendar_cache_clear
+from deadlines.services import calendar_seed_defaults
+
 
 class CountingSmsGateway:
     """Test gateway: records every message; `fail_next` makes the next sends raise."""
@@ -32,3 +35,15 @@ def sms(settings):
 @pytest.fixture
 def staff(django_user_model):
     return django_user_model.objects.create_user(username="li.wei", email="li.wei@example.cn", password="x")
+
+
+@pytest.fixture(autouse=True)
+def service_calendar(request):
+    """CAL-SERVICE as seeded reference data (quiet hours read it from deadlines). Compiled calendars
+    are cached per process and test rollbacks send no signals, so the cache is cleared around each test."""
+    calendar_cache_clear()
+    if "django_db" in request.keywords:
+        request.getfixturevalue("db")
+        calendar_seed_defaults()
+    yield
+    calendar_cache_clear()

@@ -108,13 +108,24 @@ def test_failed_attempt_is_recorded_and_retried_after_backoff(sms):
 
 
 @pytest.mark.django_db
-def test_retry_respects_quiet_hours(sms):
+def test_task_retries_soon_failures_itself(sms):
+    sms.fail_next = 1
+    with time_machine.travel(NOON_ISH, tick=False):
+        notification = enqueue_sms()
+        # Called directly (no worker), Task.retry re-raises the error instead of re-queueing.
+        with pytest.raises(NotificationDeliveryError):
+            notification_deliver_task(notification.pk)
+
+
+@pytest.mark.django_db
+def test_retry_respects_quiet_hours_and_is_left_to_the_sweep(sms):
     sms.fail_next = 1
     with time_machine.travel(datetime(2026, 11, 20, 19, 59, 50, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         notification = enqueue_sms()
-        notifications_sweep()
+        assert notification_deliver_task(notification.pk) == 0
 
     notification.refresh_from_db()
+    assert notification.attempts == 1
     assert notification.not_before == datetime(2026, 11, 21, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 

@@ -1,9 +1,11 @@
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
+from deadlines.models import BusinessCalendar, WeeklyPeriod
+from deadlines.selectors import calendar_cache_clear
 from notifications.models import Notification, NotificationState
 from notifications.services import notification_due_deliver, notification_enqueue
 
@@ -60,6 +62,29 @@ def test_lunch_break_defers_to_1430(sms):
         notification = enqueue_sms()
 
     assert notification.not_before == at(14, 30)
+
+
+@pytest.mark.django_db
+def test_quiet_hours_follow_the_service_calendar_as_edited(sms):
+    # given an administrator extended the evening service window to 21:00 (calendar data in deadlines)
+    WeeklyPeriod.objects.filter(calendar__code="CAL-SERVICE", start_time=time(14, 30)).update(end_time=time(21))
+    calendar_cache_clear()
+
+    with time_machine.travel(at(20, 30), tick=False):
+        notification = enqueue_sms()
+
+    assert notification.not_before == at(20, 30)
+
+
+@pytest.mark.django_db
+def test_without_the_calendar_row_the_spec_default_applies(sms):
+    BusinessCalendar.objects.filter(code="CAL-SERVICE").delete()
+    calendar_cache_clear()
+
+    with time_machine.travel(at(20, 30), tick=False):
+        notification = enqueue_sms()
+
+    assert notification.not_before == at(8, day=21)
 
 
 @pytest.mark.django_db

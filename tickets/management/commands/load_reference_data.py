@@ -18,8 +18,10 @@ class Command(BaseCommand):
             categories=data["categories"], call_reasons=data["call_reasons"], business_items=data["business_items"],
             skill_groups=data["skill_groups"],
         )  # fmt: skip
+        from deadlines.policies import clock_policies_seed
         from deadlines.services import calendar_seed_defaults, holiday_seed_from_chinese_calendar
 
         calendar_seed_defaults()
         holiday_seed_from_chinese_calendar()
+        clock_policies_seed()
         self.stdout.write(self.style.SUCCESS("Reference data loaded."))
