@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from deadlines.views import health_calendar
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/calendar/", health_calendar, name="health-calendar"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -141,3 +141,29 @@ def _calendar_compile(code: str) -> CompiledCalendar:
 
 def _time_us(moment) -> int:
     return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000 + moment.microsecond
+
+
+def clock_visible_list(*, user):
+    """Clocks of the orders this user may see (SPEC §1), with their order."""
+    from tickets.selectors import work_order_visible_list
+
+    from .clock_models import Clock
+
+    return Clock.objects.select_related("order").filter(order__in=work_order_visible_list(user=user).values("id"))
+
+
+def clock_overdue_exists():
+    """A subquery expression for querysets of orders: does the order have an overdue clock? (R-CLK-BREACH)"""
+    from django.db.models import Exists, OuterRef
+
+    from .clock_models import Clock, ClockState
+
+    return Exists(Clock.objects.filter(order=OuterRef("pk"), state=ClockState.OVERDUE))
+
+
+def clock_at_risk_exists():
+    from django.db.models import Exists, OuterRef
+
+    from .clock_models import Clock, ClockState
+
+    return Exists(Clock.objects.filter(order=OuterRef("pk"), state=ClockState.RUNNING, warned_at__isnull=False))

@@ -23,12 +23,14 @@ for _model in (BusinessCalendar, WeeklyPeriod, HolidayDate):
 
 def _order_event(sender, *, order, event, at, **details) -> None:
     """Clocks follow the order's life cycle (SPEC §3.2); flag changes re-baseline them (R-CLK-RECALC)."""
-    from deadlines.clocks import clocks_on_event, clocks_recalculate
+    from deadlines.clocks import clock_handling_move, clocks_on_event, clocks_recalculate
 
     details.pop("signal", None)
     details.pop("actor", None)
     if event == "flags_changed":
         clocks_recalculate(order=order, at=at)
+    if event == "handling_extended":
+        clock_handling_move(order=order, due_at=details["due_at"])
     clocks_on_event(order=order, event=event, at=at, **details)
 
 

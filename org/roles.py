@@ -42,7 +42,7 @@ ROLES: dict[str, dict] = {
         "label": _("Dispatcher / customer-service centre (客服中心/转单员)"),
         "perms": [T + "add_workorder", T + "view_workorder", T + "view_all_orders", T + "dispatch_workorder",
                   T + "review_reply", T + "reply_customer", T + "callback_workorder", T + "log_contact",
-                  T + "unmask_number", T + "approve_reply_manager"],
+                  T + "unmask_number", T + "approve_reply_manager", T + "decide_extension"],
     },
     "handler": {
         "label": _("Handling department member (支撑/职能部门处理人)"),

@@ -13,6 +13,7 @@ from .models import (
     Callback,
     Contact,
     DepartmentReply,
+    ExtensionRequest,
     FinalReply,
     NumberUnmaskAudit,
     TimelineEntry,
@@ -157,3 +158,27 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyAdmin):
+    """延期 requests (R-FL-7). Decisions go through the service: approve as requested from here; a rejection
+    needs a reason, given in the API or the order page."""
+
+    list_display = ["order", "status", "requested_by", "requested_at", "current_due_at", "requested_due_at"]
+    list_filter = ["status"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "requested_by"]
+    actions = ["approve_as_requested"]
+
+    @admin.action(description=_("Approve as requested"))
+    def approve_as_requested(self, request, queryset):
+        done = 0
+        for extension in queryset:
+            try:
+                services.extension_decide(extension_id=extension.id, actor=request.user, approve=True)
+                done += 1
+            except (services.TransitionRefused, PermissionDenied, ValidationError, WorkOrder.DoesNotExist) as exc:
+                self.message_user(request, f"{extension.order}: {exc}", messages.ERROR)
+        if done:
+            self.message_user(request, _("%(n)d requests approved.") % {"n": done}, messages.SUCCESS)

@@ -22,6 +22,7 @@ class OrderEvent(models.TextChoices):
     REDISPATCHED = "redispatched"
     CONTACT_LOGGED = "contact_logged"
     FLAGS_CHANGED = "flags_changed"
+    HANDLING_EXTENDED = "handling_extended"
 
 
 order_event = Signal()

@@ -2,16 +2,21 @@
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from deadlines.models import Clock
+from deadlines.selectors import clock_at_risk_exists, clock_overdue_exists
 from org.selectors import user_is_branch_level, user_scope_unit_ids
 
-from .models import Contact, DepartmentReply, FinalReply, OrderState, TimelineEntry, WorkOrder
+from .models import Contact, DepartmentReply, ExtensionRequest, FinalReply, OrderState, TimelineEntry, WorkOrder
 
 LIST_RELATED = ("customer", "category", "accepting_unit", "handling_unit", "accepted_by", "assignee", "skill_group")
 
 
 def work_order_visible_list(*, user) -> QuerySet[WorkOrder]:
-    """Orders of the user's units and sub-units, those they accepted or handle; all for branch level."""
-    qs = WorkOrder.objects.select_related(*LIST_RELATED)
+    """Orders of the user's units and sub-units, those they accepted or handle; all for branch level.
+    Each carries `is_overdue` (a clock breached and still open) and `is_at_risk` (a clock warned)."""
+    qs = WorkOrder.objects.select_related(*LIST_RELATED).annotate(
+        is_overdue=clock_overdue_exists(), is_at_risk=clock_at_risk_exists()
+    )
     if user_is_branch_level(user=user):
         return qs
     scope = user_scope_unit_ids(user=user)
@@ -33,6 +38,8 @@ def work_order_detail_list(*, user) -> QuerySet[WorkOrder]:
             ),
             "callbacks",
             "attachments",
+            Prefetch("clocks", queryset=Clock.objects.order_by("started_at", "id")),
+            Prefetch("extension_requests", queryset=ExtensionRequest.objects.order_by("-requested_at", "-id")),
         )
     )
 
@@ -71,3 +78,12 @@ def clock_order_facts(*, order_ids) -> dict[int, dict]:
         "handling_unit_id", "accepting_unit_id",
     )  # fmt: skip
     return {row["id"]: row for row in rows}
+
+
+def extension_pending_list(*, user) -> QuerySet[ExtensionRequest]:
+    """Extension requests waiting for this user's decision (R-FL-7, R-UI-2 approvals queue)."""
+    return (
+        ExtensionRequest.objects.select_related("order", "requested_by")
+        .filter(status=ExtensionRequest.Status.PENDING, order__in=work_order_visible_list(user=user).values("id"))
+        .order_by("requested_at")
+    )

@@ -24,6 +24,8 @@ class WorkOrderFilter(django_filters.FilterSet):
     accepted_before = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="lt")
     accepted_on = django_filters.DateFilter(field_name="accepted_at", lookup_expr="date")
     mine = django_filters.BooleanFilter(method="filter_mine", label="accepted by me (my follow-ups)")
+    overdue = django_filters.BooleanFilter(field_name="is_overdue", label="has an overdue clock (R-CLK-BREACH)")
+    at_risk = django_filters.BooleanFilter(field_name="is_at_risk", label="has a warned clock (R-CLK-WARN)")
 
     class Meta:
         model = WorkOrder

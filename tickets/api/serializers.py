@@ -1,15 +1,18 @@
 """Shapes of the work-order API. Serializers check types; the services check the rules (SPEC §2)."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.numbers import mask_number
+from deadlines.api import ClockSerializer
 
 from ..models import (
     Attachment,
     Callback,
     Contact,
     DepartmentReply,
+    ExtensionRequest,
     FinalReply,
     FinalReplyApproval,
     TimelineEntry,
@@ -41,6 +44,8 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
     handling_unit_name = serializers.CharField(source="handling_unit.name", read_only=True, default="")
     accepted_by_name = serializers.CharField(source="accepted_by.get_full_name", read_only=True)
     assignee_name = serializers.CharField(source="assignee.get_full_name", read_only=True, default="")
+    is_overdue = serializers.BooleanField(read_only=True, default=False)
+    is_at_risk = serializers.BooleanField(read_only=True, default=False)
 
     class Meta:
         model = WorkOrder
@@ -49,7 +54,7 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
             "accepted_number", "customer_name", "customer_tier", "category", "category_label", *FLAGS,
             "accepting_unit", "accepting_unit_name", "handling_unit", "handling_unit_name", "accepted_by",
             "accepted_by_name", "assignee", "assignee_name", "received_at", "accepted_at", "dispatched_at",
-            "handling_due_at", "closed_at", "cycle",
+            "handling_due_at", "closed_at", "cycle", "is_overdue", "is_at_risk",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -110,6 +115,19 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         fields = ["id", "at", "actor", "actor_name", "kind", "state_before", "state_after", "note", "data"]
 
 
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    order_number = serializers.CharField(source="order.number", read_only=True)
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id", "order", "order_number", "cycle", "requested_by", "requested_at", "progress", "reason",
+            "current_due_at", "requested_due_at", "status", "decided_by", "decided_at", "approved_due_at",
+            "decision_note",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
 class WorkOrderDetailSerializer(WorkOrderListSerializer):
     contacts = ContactSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -117,6 +135,8 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
     final_replies = FinalReplySerializer(many=True, read_only=True)
     callbacks = CallbackSerializer(many=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
+    clocks = ClockSerializer(many=True, read_only=True)
+    extension_requests = serializers.SerializerMethodField()
     customer_brand = serializers.CharField(source="customer.brand", read_only=True)
     customer_home_city = serializers.CharField(source="customer.home_city", read_only=True)
 
@@ -126,9 +146,13 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
             "call_reason", "business_item", "appointed_at", "content", "findings", "evidence_note", "visit_confirmed",
             "direct_reply", "journalist", "previous_order", "repeat_reason", "origin", "skill_group", "dispatched_by",
             "contact_number", "contacts", "attachments", "department_replies", "final_replies", "callbacks",
-            "allowed_transitions",
+            "allowed_transitions", "clocks", "extension_requests",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(ExtensionRequestSerializer(many=True))
+    def get_extension_requests(self, order: WorkOrder) -> list[dict]:
+        return ExtensionRequestSerializer(order.extension_requests.all(), many=True).data
 
     def get_allowed_transitions(self, order: WorkOrder) -> list[str]:
         from ..selectors import work_order_allowed_transitions
@@ -280,3 +304,15 @@ class UnmaskInput(serializers.Serializer):
 
 class UnmaskOutput(serializers.Serializer):
     accepted_number = serializers.CharField()
+
+
+class ExtensionRequestInput(serializers.Serializer):
+    progress = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True)
+    requested_due_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExtensionDecisionInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

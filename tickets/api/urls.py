@@ -3,9 +3,10 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from complaints.api import BusinessItemViewSet, CallReasonViewSet, CategoryViewSet, CustomerViewSet, SkillGroupViewSet
+from deadlines.api import ClockViewSet, DueTimeView
 from org.api import OrgUnitViewSet
 
-from .views import WorkOrderViewSet
+from .views import ExtensionViewSet, WorkOrderViewSet
 
 router = DefaultRouter()
 router.register("orders", WorkOrderViewSet, basename="order")
@@ -15,8 +16,11 @@ router.register("business-items", BusinessItemViewSet, basename="business-item")
 router.register("skill-groups", SkillGroupViewSet, basename="skill-group")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("units", OrgUnitViewSet, basename="unit")
+router.register("clocks", ClockViewSet, basename="clock")
+router.register("extensions", ExtensionViewSet, basename="extension")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("due-time/", DueTimeView.as_view(), name="due-time"),
     path("", include(router.urls)),
 ]

@@ -128,6 +128,18 @@ class WorkOrderViewSet(
         )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["get"], responses={200: s.ExtensionRequestSerializer(many=True)})
+    @extend_schema(methods=["post"], request=s.ExtensionRequestInput, responses={201: s.ExtensionRequestSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def extensions(self, request, pk=None):
+        """延期 requests of this order (R-FL-7); POST asks for one (the handler)."""
+        order = self.get_object()
+        if request.method == "GET":
+            return Response(s.ExtensionRequestSerializer(order.extension_requests.all(), many=True).data)
+        data = self.validated(s.ExtensionRequestInput, request)
+        extension = services.extension_request(order_id=order.id, actor=request.user, **data)
+        return Response(s.ExtensionRequestSerializer(extension).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(responses={200: s.TimelineEntrySerializer(many=True)})
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
@@ -148,3 +160,21 @@ class WorkOrderViewSet(
 
 
 WorkOrder.api_viewset = None  # the viewset is not attached to the model; kept explicit for readers
+
+
+class ExtensionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Extension requests waiting for a decision (the approvals queue), and the decision itself."""
+
+    serializer_class = s.ExtensionRequestSerializer
+
+    def get_queryset(self):
+        return selectors.extension_pending_list(user=self.request.user)
+
+    @extend_schema(request=s.ExtensionDecisionInput, responses={200: s.ExtensionRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        extension = self.get_object()
+        serializer = s.ExtensionDecisionInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decided = services.extension_decide(extension_id=extension.id, actor=request.user, **serializer.validated_data)
+        return Response(s.ExtensionRequestSerializer(decided).data)

@@ -138,6 +138,7 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
             ("approve_reply_manager", _("Approve written replies as manager")),
             ("callback_workorder", _("Call customers back and close orders")),
             ("log_contact", _("Log contacts with the customer")),
+            ("decide_extension", _("Approve or reject extension requests (延期)")),
             ("unmask_number", _("See full customer numbers (audited)")),
         ]
 

@@ -243,3 +243,45 @@ class NumberUnmaskAudit(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id}"
+
+
+class ExtensionRequest(models.Model):
+    """延期 (R-FL-7): the handler applies with progress and reason; the dispatcher approves with a new due
+    time or rejects. Only the handling clock moves. At most one pending request per order."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending (待审批)")
+        APPROVED = "approved", _("Approved (已批准)")
+        REJECTED = "rejected", _("Rejected (已驳回)")
+
+    order = models.ForeignKey("tickets.WorkOrder", on_delete=models.CASCADE, related_name="extension_requests")
+    cycle = models.PositiveSmallIntegerField(_("dispatch cycle"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    progress = models.TextField(_("progress so far"))
+    reason = models.TextField(_("reason"))
+    current_due_at = models.DateTimeField(_("due time when requested"))
+    requested_due_at = models.DateTimeField(_("requested due time"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    approved_due_at = models.DateTimeField(_("approved due time"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=models.Q(status="pending"), name="extension_one_pending_per_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.requested_due_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

@@ -18,6 +18,7 @@ from .dispatching import (
     work_order_return_reply,
 )
 from .errors import TransitionRefused
+from .extension import extension_decide, extension_request
 from .records import attachment_add, contact_log, number_unmask, work_order_flags_update
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "TransitionRefused",
     "attachment_add",
     "contact_log",
+    "extension_decide",
+    "extension_request",
     "final_reply_approve",
     "final_reply_draft_create",
     "number_unmask",

@@ -1,0 +1,11 @@
+from django.utils import timezone
+
+from .selectors import holiday_coverage_warning
+
+
+def admin_calendar_warning(request) -> dict:
+    """The admin banner of SPEC §3.1: next year's holidays missing after 1 December. Admin pages only."""
+    user = getattr(request, "user", None)
+    if not request.path.startswith("/admin/") or not (user and user.is_authenticated and user.is_staff):
+        return {}
+    return {"calendar_warning": holiday_coverage_warning(timezone.localdate())}
