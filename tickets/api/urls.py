@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from complaints.api import BusinessItemViewSet, CallReasonViewSet, CategoryViewSet, CustomerViewSet, SkillGroupViewSet
 from deadlines.api import ClockViewSet, DueTimeView
+from notifications.api import NotificationViewSet
 from org.api import OrgUnitViewSet
 
 from .views import ExtensionViewSet, WorkOrderViewSet
@@ -18,6 +19,7 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("units", OrgUnitViewSet, basename="unit")
 router.register("clocks", ClockViewSet, basename="clock")
 router.register("extensions", ExtensionViewSet, basename="extension")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -10,6 +10,9 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from notifications.api import NotificationSerializer
+from notifications.selectors import notification_list_for_order
+
 from .. import selectors, services
 from ..models import WorkOrder
 from . import serializers as s
@@ -139,6 +142,13 @@ class WorkOrderViewSet(
         data = self.validated(s.ExtensionRequestInput, request)
         extension = services.extension_request(order_id=order.id, actor=request.user, **data)
         return Response(s.ExtensionRequestSerializer(extension).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: NotificationSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def notifications(self, request, pk=None):
+        """Every notification about this order with its delivery state (R-NT-1)."""
+        order = self.get_object()
+        return Response(NotificationSerializer(notification_list_for_order(order=order)[:200], many=True).data)
 
     @extend_schema(responses={200: s.TimelineEntrySerializer(many=True)})
     @action(detail=True, methods=["get"])
