@@ -16,6 +16,12 @@ def customer_get_or_create(*, number: str, defaults: dict | None = None) -> Cust
         raise ValidationError({"accepted_number": exc.messages}) from exc
     customer = Customer.objects.filter(number=number).first()
     if customer:
+        # What the clerk learnt fills what the record lacks; it never overwrites what is there.
+        missing = {k: v for k, v in (defaults or {}).items() if v and not getattr(customer, k)}
+        if missing:
+            for field, value in missing.items():
+                setattr(customer, field, value)
+            customer.save(update_fields=list(missing))
         return customer
     try:
         with transaction.atomic():

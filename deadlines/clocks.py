@@ -113,7 +113,11 @@ def clocks_on_event(*, order, event: str, at: datetime, **details) -> list[Clock
     """React to one life-cycle event: stop, cancel, restart and start clocks per the policy table."""
     now = timezone.now()
     policies = policies_active()
-    live = list(order.clocks.filter(state__in=ClockState.live()).select_related("policy"))
+    # Locked (the order is already locked by the caller: lock order order → clocks), so that a sweep
+    # running now skips these rows instead of recording a breach this transaction would overwrite.
+    live = list(
+        order.clocks.filter(state__in=ClockState.live()).select_related("policy").select_for_update(of=("self",))
+    )
     for clock in live:
         policy = clock.policy
         if event in policy.stop_events:
@@ -148,7 +152,7 @@ def clocks_recalculate(*, order, at: datetime) -> int:
     sweep then records the breach at the new due time)."""
     policies = policies_active()
     changed = 0
-    for clock in order.clocks.filter(state=ClockState.RUNNING).select_related("policy"):
+    for clock in order.clocks.filter(state=ClockState.RUNNING).select_related("policy").select_for_update(of=("self",)):
         policy = policy_for(kind=clock.kind, order=order, policies=policies)
         if policy is None or policy.id == clock.policy_id or policy.limit_source != LimitSource.POLICY:
             continue
@@ -168,7 +172,8 @@ def clock_handling_move(*, order, due_at: datetime) -> int:
     """R-FL-7: an approved extension moves only the live handling clock. A breach already recorded stays
     (R-CLK-BREACH: recorded once, kept): an overdue clock gets the new due time but stays overdue."""
     changed = 0
-    for clock in order.clocks.filter(kind=ClockKind.HANDLE, state__in=ClockState.live()).select_related("policy"):
+    live_handling = order.clocks.filter(kind=ClockKind.HANDLE, state__in=ClockState.live())
+    for clock in live_handling.select_related("policy").select_for_update(of=("self",)):
         clock.due_at = due_at
         clock.limit = due_at - clock.started_at
         if not clock.warned_at:

@@ -40,10 +40,13 @@ def user_scope_unit_ids(*, user: AbstractBaseUser) -> set[int]:
 
 
 def user_is_branch_level(*, user: AbstractBaseUser) -> bool:
-    """Branch-level staff (members of a branch unit, or holders of view_all_orders) see every order."""
-    if user.has_perm("tickets.view_all_orders"):
-        return True
-    return user.org_units.filter(kind=OrgUnit.Kind.BRANCH).exists()
+    """Branch-level staff (members of a branch unit, or holders of view_all_orders) see every order.
+    Cached on the user object, which lives for one request."""
+    cached = getattr(user, "_is_branch_level", None)
+    if cached is None:
+        cached = user.has_perm("tickets.view_all_orders") or user.org_units.filter(kind=OrgUnit.Kind.BRANCH).exists()
+        user._is_branch_level = cached
+    return cached
 
 
 def unit_supervisor_map() -> dict[int, int | None]:

@@ -13,6 +13,8 @@ def org_units_seed(*, units: list[dict]) -> int:
     for row in units:
         if row["code"] in by_code:
             continue
+        if row.get("parent") and row["parent"] not in by_code:
+            raise ValueError(f"Unit {row['code']}: parent {row['parent']} is unknown or listed after it.")
         parent = by_code.get(row["parent"]) if row.get("parent") else None
         by_code[row["code"]] = OrgUnit.objects.create(
             code=row["code"], name=row["name"], kind=row["kind"], parent=parent, city=row.get("city", "")

@@ -22,3 +22,20 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def on_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+# --- work-order core (tests/tickets, tests/complaints, tests/org) ----------------------------------------
+@pytest.fixture
+def world(db):
+    """The small branch of tests/factories.py: org tree, one user per role needed, reference data."""
+    from tests.factories import world_build
+
+    return world_build()
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.force_login(user)` logs in through the session (a fresh user per request)."""
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.numbers import mask_number
+from complaints.selectors import category_path_labels
 from deadlines.api import ClockSerializer
 
 from ..models import (
@@ -39,7 +40,7 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
     accepted_number = serializers.SerializerMethodField(help_text=_("Masked (R-SEC-2); unmask via POST …/unmask/."))
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     customer_tier = serializers.CharField(source="customer.tier", read_only=True)
-    category_label = serializers.CharField(source="category.path_label", read_only=True, default="")
+    category_label = serializers.SerializerMethodField()
     accepting_unit_name = serializers.CharField(source="accepting_unit.name", read_only=True)
     handling_unit_name = serializers.CharField(source="handling_unit.name", read_only=True, default="")
     accepted_by_name = serializers.CharField(source="accepted_by.get_full_name", read_only=True)
@@ -60,6 +61,15 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
 
     def get_accepted_number(self, order: WorkOrder) -> str:
         return mask_number(order.accepted_number)
+
+    def get_category_label(self, order: WorkOrder) -> str:
+        """From one map of labels per response: walking `category.parent` would cost a query per row."""
+        if order.category_id is None:
+            return ""
+        labels = self.context.get("category_labels")
+        if labels is None:
+            labels = self.context["category_labels"] = category_path_labels()
+        return labels.get(order.category_id, "")
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -139,6 +149,7 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
     extension_requests = serializers.SerializerMethodField()
     customer_brand = serializers.CharField(source="customer.brand", read_only=True)
     customer_home_city = serializers.CharField(source="customer.home_city", read_only=True)
+    contact_number = serializers.SerializerMethodField(help_text=_("Masked (R-SEC-2); unmask via POST …/unmask/."))
 
     class Meta(WorkOrderListSerializer.Meta):
         fields = [
@@ -149,6 +160,9 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
             "allowed_transitions", "clocks", "extension_requests",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_contact_number(self, order: WorkOrder) -> str:
+        return mask_number(order.contact_number)
 
     @extend_schema_field(ExtensionRequestSerializer(many=True))
     def get_extension_requests(self, order: WorkOrder) -> list[dict]:
@@ -304,6 +318,7 @@ class UnmaskInput(serializers.Serializer):
 
 class UnmaskOutput(serializers.Serializer):
     accepted_number = serializers.CharField()
+    contact_number = serializers.CharField()
 
 
 class ExtensionRequestInput(serializers.Serializer):

@@ -159,14 +159,14 @@ class WorkOrderViewSet(
     @extend_schema(request=s.UnmaskInput, responses={200: s.UnmaskOutput})
     @action(detail=True, methods=["post"])
     def unmask(self, request, pk=None):
-        """The full accepted number; the request is audit-logged (R-SEC-2)."""
+        """The full accepted and contact numbers; the request is audit-logged (R-SEC-2)."""
         order = self.get_object()
         data = self.validated(s.UnmaskInput, request)
         with transaction.atomic():
             number = services.number_unmask(
                 order_id=order.id, actor=request.user, reason=data["reason"], ip_address=request.META.get("REMOTE_ADDR")
             )
-        return Response({"accepted_number": number})
+        return Response({"accepted_number": number, "contact_number": order.contact_number})
 
 
 WorkOrder.api_viewset = None  # the viewset is not attached to the model; kept explicit for readers

@@ -19,8 +19,13 @@ from .timeline import timeline_append
 
 def order_lock(*, order_id: int, actor) -> WorkOrder:
     """Lock the order row until the end of the transaction. Raises WorkOrder.DoesNotExist for an order
-    the actor may not see, so that its existence is not disclosed (→ 404)."""
-    order = WorkOrder.objects.select_for_update().get(pk=order_id)
+    the actor may not see, so that its existence is not disclosed (→ 404).
+
+    FOR NO KEY UPDATE, not FOR UPDATE: rows that merely reference the order (a notification or timeline
+    row inserted by the clock sweep takes a KEY SHARE lock on it) must not wait for us, or the sweep
+    (holding clock rows) and a transition (holding the order, wanting its clocks) deadlock.
+    Lock order everywhere: order → its clocks / records."""
+    order = WorkOrder.objects.select_for_update(no_key=True).get(pk=order_id)
     if not order_visible_to(order, actor):
         raise WorkOrder.DoesNotExist
     return order

@@ -95,6 +95,7 @@ def work_order_dept_reply(
         "process": [] if process.strip() else [missing],
         "result": [] if result.strip() else [missing],
         "customer_attitude": [] if customer_attitude.strip() else [missing],
+        "service_restored": [] if service_restored is not None else [_("Say whether service is restored.")],
     }
     if order.is_collective:
         # A collective problem (集中性问题) also needs measures, expected recovery and the coordinator.

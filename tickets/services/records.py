@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,7 +72,7 @@ def attachment_add(*, order_id: int, actor, uploaded_file, kind: str = Attachmen
             "file": (
                 [_("Files of type “.%(ext)s” are not accepted.") % {"ext": extension or "?"}]
                 if extension not in allowed
-                else [_("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}]
+                else [_("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}]
                 if uploaded_file.size > limit
                 else [_("The file is empty.")]
                 if uploaded_file.size == 0

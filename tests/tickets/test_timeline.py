@@ -1,0 +1,62 @@
+"""R-AUD-1: the timeline is append-only; so are contacts and the unmask audit."""
+
+import pytest
+
+from tests.factories import work_order_at, work_order_make
+from tickets import services
+from tickets.models import Contact, NumberUnmaskAudit, OrderState, TimelineEntry
+from tickets.models.records import AppendOnlyError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_existing_timeline_entry_cannot_be_changed(world):
+    order = work_order_make(actor=world.clerk)
+    entry = order.timeline.get()
+    entry.note = "改写历史"
+
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+
+    assert TimelineEntry.objects.get(pk=entry.pk).note == ""
+
+
+def test_timeline_entry_cannot_be_deleted(world):
+    order = work_order_make(actor=world.clerk)
+    entry = order.timeline.get()
+
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+
+    assert TimelineEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_contact_and_unmask_audit_are_append_only_too(world):
+    order = work_order_at(OrderState.PROCESSING, world=world)
+    contact = services.contact_log(
+        order_id=order.id, actor=world.handler, direction="outbound", channel="phone", reached=True, summary="进度"
+    )
+    services.number_unmask(order_id=order.id, actor=world.dispatcher)
+    audit = NumberUnmaskAudit.objects.get()
+
+    for row in (contact, audit):
+        with pytest.raises(AppendOnlyError):
+            row.save()
+        with pytest.raises(AppendOnlyError):
+            row.delete()
+    assert Contact.objects.count() == 1
+    assert NumberUnmaskAudit.objects.count() == 1
+
+
+def test_every_transition_appends_one_entry_with_actor_and_states(world):
+    order = work_order_at(OrderState.CLOSED, world=world)
+
+    entries = list(order.timeline.all())
+
+    assert [e.kind for e in entries] == [
+        "created", "dispatch", "claim", "dept_reply", "approve_reply", "reply_customer", "callback", "close",
+    ]  # fmt: skip
+    assert all(e.actor_id for e in entries)
+    assert all(e.state_before != e.state_after for e in entries)
+    # each entry starts where the previous one ended
+    assert [e.state_before for e in entries[1:]] == [e.state_after for e in entries[:-1]]
