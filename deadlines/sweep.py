@@ -60,8 +60,11 @@ def clocks_sweep(*, now: datetime | None = None, batch_size: int = 2000, max_bat
                 Q(warned_at__isnull=False) | Q(warn_at__isnull=True)
             ).update(next_check_at=F("due_at"))
             # Anything else claimed (no longer live) leaves the sweep index.
-            Clock.objects.filter(id__in=ids).exclude(state=ClockState.RUNNING).update(next_check_at=None)
-            warn_only = [i for i in warned_ids if i not in set(breached_ids)]
+            Clock.objects.filter(id__in=ids, next_check_at__isnull=False).exclude(state=ClockState.RUNNING).update(
+                next_check_at=None
+            )
+            breached_set = set(breached_ids)  # once per batch: a set per element made this O(n²)
+            warn_only = [i for i in warned_ids if i not in breached_set]
             clock_notices_record(warned_ids=warn_only, breached_ids=breached_ids, now=now)
             result.warned += len(warned_ids)
             result.breached += breached
