@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import BusinessItem, CallReason, ComplaintCategory, Customer, SkillGroup
+from .models import BusinessItem, CallReason, ComplaintCategory, Customer, ReplyScript, SkillGroup
 from .numbers import mask_number
 
 
@@ -61,3 +62,38 @@ class SkillGroupAdmin(admin.ModelAdmin):
     list_display = ["city", "name", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["city", "name"]
+
+
+@admin.register(ReplyScript)
+class ReplyScriptAdmin(admin.ModelAdmin):
+    """R-KB-1, maintained by knowledge editors. Retire a script rather than delete it: the seed in
+    load_reference_data brings a deleted seeded script back, never a retired one."""
+
+    list_display = ["title", "scenario", "is_active", "applies_to_descendants", "sort_order", "updated_at"]
+    list_filter = ["is_active", ("categories", admin.RelatedOnlyFieldListFilter), "applies_to_descendants"]
+    search_fields = ["title", "scenario", "body"]
+    filter_horizontal = ["categories"]
+    readonly_fields = ["updated_at", "updated_by"]
+    fields = ["title", "scenario", "body", "guidance", "categories", "applies_to_descendants", "is_active",
+              "sort_order", "source", "updated_at", "updated_by"]  # fmt: skip
+    actions = ["retire", "reinstate"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "categories":
+            # Choices show path labels ("top → leaf"); fetch the parents with them.
+            kwargs["queryset"] = ComplaintCategory.objects.select_related("parent__parent")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Retire (hide on the order form)"), permissions=["change"])
+    def retire(self, request, queryset):
+        count = queryset.update(is_active=False, updated_by=request.user, updated_at=timezone.now())
+        self.message_user(request, _("%(n)d scripts retired.") % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Reinstate"), permissions=["change"])
+    def reinstate(self, request, queryset):
+        count = queryset.update(is_active=True, updated_by=request.user, updated_at=timezone.now())
+        self.message_user(request, _("%(n)d scripts reinstated.") % {"n": count}, messages.SUCCESS)

@@ -1,13 +1,14 @@
 """Reference data for the back office (R-API-1): categories, call reasons, business items, skill groups,
-and the customer card of an accepted number."""
+the reply scripts of a category (R-KB-1), and the customer card of an accepted number."""
 
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
-from .models import BusinessItem, CallReason, ComplaintCategory, Customer, SkillGroup
+from .models import BusinessItem, CallReason, ComplaintCategory, Customer, ReplyScript, SkillGroup
 from .numbers import mask_number, normalize_number
+from .selectors import reply_script_list, reply_scripts_for_category
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -117,3 +118,40 @@ class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
         if not number:
             raise ValidationError({"number": ["Give the accepted number to look up."]})
         return Customer.objects.filter(number=normalize_number(number))
+
+
+class ReplyScriptSerializer(serializers.ModelSerializer):
+    categories = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    is_general = serializers.BooleanField(read_only=True, help_text="Attached to no category: shown for every one.")
+
+    class Meta:
+        model = ReplyScript
+        fields = ["id", "title", "scenario", "body", "guidance", "categories", "applies_to_descendants", "is_general",
+                  "source", "sort_order", "updated_at"]  # fmt: skip
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "category", int,
+            description="A category id: the scripts attached to it or inherited from an upper level, then the "
+            "general ones. Without it, every active script.",
+        )
+    ]
+)  # fmt: skip
+class ReplyScriptViewSet(viewsets.ReadOnlyModelViewSet):
+    """解释口径 (R-KB-1): the standard wording to show once a category is chosen. Read-only; editors
+    maintain the scripts in admin."""
+
+    serializer_class = ReplyScriptSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        category = self.request.query_params.get("category")
+        if self.action != "list" or not category:
+            return reply_script_list()
+        try:
+            category_id = int(category)
+        except ValueError:
+            raise ValidationError({"category": ["Give a category id."]}) from None
+        return reply_scripts_for_category(category_id=category_id)

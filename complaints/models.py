@@ -1,7 +1,9 @@
 """Customers (R-WO-2, R-WO-4) and the reference data an order is filed under: the complaint category
 tree (R-WO-3), call reasons for consultations and back-office business items (R-WO-1), skill groups
-(R-WO-6). All of it is data maintained in admin."""
+(R-WO-6), and the reply scripts (解释口径, R-KB-1) shown for a category. All of it is data maintained in
+admin."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -130,3 +132,45 @@ class SkillGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city} · {self.name}"
+
+
+class ReplyScript(models.Model):
+    """解释口径 (R-KB-1): the standard wording staff say in one scenario, shown on the order form for the
+    categories it is attached to. A script attached to no category is general: it is shown for every
+    category, after the specific ones. Editors retire a script rather than delete it (the seed would bring
+    a deleted one back)."""
+
+    title = models.CharField(_("title"), max_length=120, unique=True)
+    scenario = models.CharField(_("scenario"), max_length=60, help_text=_("A short label, e.g. 充值卡-本厅购买."))
+    body = models.TextField(_("wording (解释口径)"), help_text=_("What staff say to the customer."))
+    guidance = models.TextField(
+        _("handling notes (工作指引)"), blank=True, help_text=_("What staff do alongside the wording; not read out.")
+    )
+    categories = models.ManyToManyField(
+        ComplaintCategory, verbose_name=_("categories"), blank=True, related_name="reply_scripts",
+        help_text=_("Leave empty for a general script, shown for every category."),
+    )  # fmt: skip
+    applies_to_descendants = models.BooleanField(
+        _("applies to sub-categories"), default=False,
+        help_text=_("A script on an upper-level category is also shown for the categories under it."),
+    )  # fmt: skip
+    source = models.CharField(_("source"), max_length=120, blank=True, help_text=_("Source document and section."))
+    seed_key = models.SlugField(
+        _("seed key"), max_length=60, unique=True, null=True, blank=True, editable=False,
+        help_text=_("Set on scripts loaded from fixtures/reply_scripts.json, so a renamed one is not seeded again."),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Retired scripts are hidden."))
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("reply script (解释口径)")
+        verbose_name_plural = _("reply scripts (解释口径)")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.title

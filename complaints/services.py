@@ -51,3 +51,55 @@ def reference_seed(*, categories: list[dict], call_reasons: list[str], business_
         BusinessItem.objects.get_or_create(name=name)
     for row in skill_groups:
         SkillGroup.objects.get_or_create(city=row["city"], defaults={"name": row["name"]})
+
+
+CATEGORY_PATH_SEPARATOR = " → "
+
+
+def _category_ids_by_path(paths: set[str]) -> dict[str, int]:
+    """Resolve "top → … → leaf" paths (the form of `ComplaintCategory.path_label`) from one query."""
+    from .models import ComplaintCategory
+
+    rows = ComplaintCategory.objects.values_list("id", "parent_id", "name")
+    by_parent_and_name = {(parent, name): pk for pk, parent, name in rows}
+    resolved, unknown = {}, []
+    for path in sorted(paths):
+        node = None
+        for name in path.split(CATEGORY_PATH_SEPARATOR):
+            node = by_parent_and_name.get((node, name.strip()))
+            if node is None:
+                break
+        if node is None:
+            unknown.append(path)
+        else:
+            resolved[path] = node
+    if unknown:
+        raise ValueError(f"Reply scripts name unknown categories: {', '.join(unknown)}")
+    return resolved
+
+
+@transaction.atomic
+def reply_scripts_seed(*, scripts: list[dict]) -> int:
+    """Create the missing reply scripts of fixtures/reply_scripts.json (R-KB-1); returns how many.
+
+    Idempotent: a script counts as present when one has its `key` or its `title`, and a present script is
+    never touched, so an editor's wording, categories, order or retirement survive a re-run (and a renamed
+    seeded script is not created again). Categories are paths as in `path_label`
+    ("信息安全 → 分销商充值卡/储值卡被盗用/遗失"); an empty list makes a general script. An unknown path
+    raises ValueError before anything is written."""
+    from .models import ReplyScript
+
+    keys = set(ReplyScript.objects.exclude(seed_key=None).values_list("seed_key", flat=True))
+    titles = set(ReplyScript.objects.values_list("title", flat=True))
+    missing = [row for row in scripts if row["key"] not in keys and row["title"] not in titles]
+    category_ids = _category_ids_by_path({path for row in missing for path in row.get("categories", [])})
+    position = {row["key"]: index for index, row in enumerate(scripts)}
+    for row in missing:
+        script = ReplyScript.objects.create(
+            seed_key=row["key"], title=row["title"], scenario=row["scenario"], body=row["body"],
+            guidance=row.get("guidance", ""), source=row.get("source", ""),
+            applies_to_descendants=row.get("applies_to_descendants", False),
+            sort_order=row.get("sort_order", (position[row["key"]] + 1) * 10),
+        )  # fmt: skip
+        script.categories.set([category_ids[path] for path in row.get("categories", [])])
+    return len(missing)

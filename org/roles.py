@@ -62,7 +62,8 @@ ROLES: dict[str, dict] = {
     "knowledge_editor": {
         "label": _("Knowledge editor (采编员)"),
         "perms": ["complaints.add_complaintcategory", "complaints.change_complaintcategory",
-                  "complaints.view_complaintcategory"],
+                  "complaints.view_complaintcategory", "complaints.add_replyscript",
+                  "complaints.change_replyscript", "complaints.view_replyscript"],
     },
     "admin": {"label": _("Administrator (管理员)"), "perms": []},
 }  # fmt: skip

@@ -2,7 +2,14 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from complaints.api import BusinessItemViewSet, CallReasonViewSet, CategoryViewSet, CustomerViewSet, SkillGroupViewSet
+from complaints.api import (
+    BusinessItemViewSet,
+    CallReasonViewSet,
+    CategoryViewSet,
+    CustomerViewSet,
+    ReplyScriptViewSet,
+    SkillGroupViewSet,
+)
 from deadlines.api import ClockViewSet, DueTimeView
 from notifications.api import NotificationViewSet
 from org.api import OrgUnitViewSet
@@ -16,6 +23,7 @@ router.register("call-reasons", CallReasonViewSet, basename="call-reason")
 router.register("business-items", BusinessItemViewSet, basename="business-item")
 router.register("skill-groups", SkillGroupViewSet, basename="skill-group")
 router.register("customers", CustomerViewSet, basename="customer")
+router.register("reply-scripts", ReplyScriptViewSet, basename="reply-script")
 router.register("units", OrgUnitViewSet, basename="unit")
 router.register("clocks", ClockViewSet, basename="clock")
 router.register("extensions", ExtensionViewSet, basename="extension")

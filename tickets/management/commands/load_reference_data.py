@@ -3,7 +3,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from complaints.services import reference_seed
+from complaints.services import reference_seed, reply_scripts_seed
 from org.services import org_units_seed, roles_seed
 
 
@@ -18,6 +18,8 @@ class Command(BaseCommand):
             categories=data["categories"], call_reasons=data["call_reasons"], business_items=data["business_items"],
             skill_groups=data["skill_groups"],
         )  # fmt: skip
+        scripts = json.loads((settings.BASE_DIR / "fixtures" / "reply_scripts.json").read_text(encoding="utf-8"))
+        reply_scripts_seed(scripts=scripts["scripts"])
         from deadlines.policies import clock_policies_seed
         from deadlines.services import calendar_seed_defaults, holiday_seed_from_chinese_calendar
 
