@@ -14,7 +14,7 @@ from notifications.api import NotificationSerializer
 from notifications.selectors import notification_list_for_order
 
 from .. import selectors, services
-from ..models import WorkOrder
+from ..models import ExtensionRequest, WorkOrder
 from . import serializers as s
 from .filters import WorkOrderFilter
 
@@ -47,6 +47,8 @@ class WorkOrderViewSet(
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return WorkOrder.objects.none()
         if self.action == "list":
             return selectors.work_order_visible_list(user=self.request.user)
         return selectors.work_order_detail_list(user=self.request.user)
@@ -178,6 +180,8 @@ class ExtensionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ExtensionRequestSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ExtensionRequest.objects.none()
         return selectors.extension_pending_list(user=self.request.user)
 
     @extend_schema(request=s.ExtensionDecisionInput, responses={200: s.ExtensionRequestSerializer})

@@ -121,6 +121,13 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "-priority", "accepted_at"], name="order_queue_idx"),
             models.Index(fields=["-priority", "accepted_at"], name="order_priority_idx"),
+            # The open-orders queue: its count and its first page (priority, then accepted time) read
+            # only this small index, not the whole table of closed orders.
+            models.Index(
+                fields=["-priority", "accepted_at", "id"],
+                name="order_open_queue_idx",
+                condition=~models.Q(state="closed"),
+            ),
             models.Index(fields=["accepting_unit", "state"], name="order_accepting_unit_idx"),
             models.Index(fields=["handling_unit", "state"], name="order_handling_unit_idx"),
             models.Index(fields=["accepted_by", "state"], name="order_first_owner_idx"),
