@@ -193,6 +193,9 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
         permission=perms.can_dispatch,
     )  # fmt: skip
     def dispatch(self, *, unit, by, at, due_at) -> None:
+        self._start_dispatch_cycle(unit=unit, by=by, at=at, due_at=due_at)
+
+    def _start_dispatch_cycle(self, *, unit, by, at, due_at) -> None:
         self.handling_unit = unit
         self.assignee = None
         self.dispatched_by = by
@@ -234,12 +237,7 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
     )  # fmt: skip
     def redispatch(self, *, unit, by, at, due_at) -> None:
         """二次派单 (R-FL-6): a new dispatch cycle with a new handling deadline."""
-        self.handling_unit = unit
-        self.assignee = None
-        self.dispatched_by = by
-        self.dispatched_at = at
-        self.handling_due_at = due_at
-        self.cycle += 1
+        self._start_dispatch_cycle(unit=unit, by=by, at=at, due_at=due_at)
 
 
 class OrderNumberSequence(models.Model):

@@ -123,49 +123,40 @@ def _pending_reply(order: WorkOrder) -> DepartmentReply:
     return order.department_replies.filter(status=DepartmentReply.Status.SUBMITTED).latest("submitted_at", "id")
 
 
-@transaction.atomic
-def work_order_return_reply(*, order_id: int, actor, reason: str) -> DepartmentReply:
-    """退单 (R-FL-3). The handling deadline is not reset."""
+def _review_reply(*, order_id: int, actor, name: str, status: str, event: OrderEvent, note: str) -> DepartmentReply:
+    """Return or approve the pending department reply (R-FL-3): record the review, then move the order."""
     order = order_lock(order_id=order_id, actor=actor)
-    move = transition_check(order=order, name="return_reply", actor=actor)
-    require({"reason": [] if reason.strip() else [_("Say why the reply is returned.")]})
+    move = transition_check(order=order, name=name, actor=actor)
+    if status == DepartmentReply.Status.RETURNED:
+        require({"reason": [] if note.strip() else [_("Say why the reply is returned.")]})
     reply = _pending_reply(order)
-    reply.status, reply.reviewed_by, reply.reviewed_at = (
-        DepartmentReply.Status.RETURNED,
-        actor,
-        timezone.now(),
-    )
-    reply.review_note = reason
+    reply.status, reply.reviewed_by, reply.reviewed_at, reply.review_note = status, actor, timezone.now(), note
     reply.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     before = order.state
     move()
     transition_finish(
-        order=order, actor=actor, kind="return_reply", before=before, event=OrderEvent.REPLY_RETURNED,
-        update_fields=[], note=reason, data={"reply_id": reply.id},
+        order=order, actor=actor, kind=name, before=before, event=event, update_fields=[], note=note,
+        data={"reply_id": reply.id},
     )  # fmt: skip
     return reply
+
+
+@transaction.atomic
+def work_order_return_reply(*, order_id: int, actor, reason: str) -> DepartmentReply:
+    """退单 (R-FL-3). The handling deadline is not reset."""
+    return _review_reply(
+        order_id=order_id, actor=actor, name="return_reply", status=DepartmentReply.Status.RETURNED,
+        event=OrderEvent.REPLY_RETURNED, note=reason,
+    )  # fmt: skip
 
 
 @transaction.atomic
 def work_order_approve_reply(*, order_id: int, actor, note: str = "") -> DepartmentReply:
     """The dispatcher accepts the department reply; this stops the handling clock (R-CLK-HANDLE)."""
-    order = order_lock(order_id=order_id, actor=actor)
-    move = transition_check(order=order, name="approve_reply", actor=actor)
-    reply = _pending_reply(order)
-    reply.status, reply.reviewed_by, reply.reviewed_at = (
-        DepartmentReply.Status.APPROVED,
-        actor,
-        timezone.now(),
-    )
-    reply.review_note = note
-    reply.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
-    before = order.state
-    move()
-    transition_finish(
-        order=order, actor=actor, kind="approve_reply", before=before, event=OrderEvent.REPLY_APPROVED,
-        update_fields=[], note=note, data={"reply_id": reply.id},
+    return _review_reply(
+        order_id=order_id, actor=actor, name="approve_reply", status=DepartmentReply.Status.APPROVED,
+        event=OrderEvent.REPLY_APPROVED, note=note,
     )  # fmt: skip
-    return reply
 
 
 @transaction.atomic
