@@ -12,7 +12,8 @@ What it does, in order:
      reference and demo data;
   2. starts gunicorn (2 sync workers, DEBUG off, CONN_MAX_AGE 60) on a free port of 127.0.0.1;
   3. creates --orders complaints over HTTP from 2 client threads (orders/s, p50/p95);
-  4. bulk-inserts orders until there are --total, runs ANALYZE, then times --requests list requests and
+  4. bulk-inserts orders until there are --total, runs VACUUM ANALYZE (as autovacuum would), then times
+     --requests list requests and
      --requests detail requests as the dispatcher (branch level: sees every order);
   5. counts the SQL queries of one create, list and detail request in-process (Django test Client +
      CaptureQueriesContext, same settings as the server), at several database sizes.
@@ -375,8 +376,11 @@ def bulk_fill(total: int, rng: random.Random) -> dict:
             rows.append(order)
         with transaction.atomic():
             WorkOrder.objects.bulk_create(rows, batch_size=BULK_BATCH)
+    # The steady state of a live table: autovacuum keeps statistics and the visibility map current, and
+    # the open-queue count is then an index-only scan of the partial index (a freshly bulk-loaded table
+    # without VACUUM would make every count a sequential scan of 100,000 rows, which production never sees).
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     return mix
 
 
@@ -485,7 +489,7 @@ def main() -> int:
         mix = bulk_fill(args.total, rng)
         count = WorkOrder.objects.count()
         open_count = WorkOrder.objects.exclude(state="closed").count()
-        say(f"  {count:,} orders ({open_count:,} open) after {time.perf_counter() - t1:.1f} s incl. ANALYZE")
+        say(f"  {count:,} orders ({open_count:,} open) after {time.perf_counter() - t1:.1f} s incl. VACUUM ANALYZE")
         if mix:
             say("  inserted states: " + ", ".join(f"{k} {v:,}" for k, v in sorted(mix.items())))
 
