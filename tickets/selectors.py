@@ -11,7 +11,7 @@ from .models import Contact, DepartmentReply, ExtensionRequest, FinalReply, Orde
 # Only what a list row shows: every extra join costs PostgreSQL planning time on each request (7 joins
 # planned in ~27 ms, 5 in ~5 ms); category labels come from one map (complaints.selectors).
 LIST_RELATED = ("customer", "accepting_unit", "handling_unit", "accepted_by", "assignee")
-DETAIL_RELATED = ("category", "skill_group", "call_reason", "business_item", "dispatched_by")
+DETAIL_RELATED = ("call_reason", "business_item")  # the rest are shown as ids or from the label map
 
 
 def work_order_visible_list(*, user) -> QuerySet[WorkOrder]:
