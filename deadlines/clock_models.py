@@ -125,6 +125,8 @@ class Clock(models.Model):
                 name="clock_live_due_idx",
                 condition=models.Q(state__in=["running", "overdue"]),
             ),  # fmt: skip
+            # The dashboard's timeliness rate (R-RP-1): clocks stopped since a given day.
+            models.Index(fields=["stopped_at"], name="clock_stopped_idx", condition=models.Q(stopped_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

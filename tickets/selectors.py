@@ -17,14 +17,32 @@ DETAIL_RELATED = ("call_reason", "business_item")  # the rest are shown as ids o
 def work_order_visible_list(*, user) -> QuerySet[WorkOrder]:
     """Orders of the user's units and sub-units, those they accepted or handle; all for branch level.
     Each carries `is_overdue` (a clock breached and still open) and `is_at_risk` (a clock warned)."""
-    qs = WorkOrder.objects.select_related(*LIST_RELATED).annotate(
-        is_overdue=clock_overdue_exists(), is_at_risk=clock_at_risk_exists()
+    return (
+        work_order_visible_base(user=user)
+        .select_related(*LIST_RELATED)
+        .annotate(is_overdue=clock_overdue_exists(), is_at_risk=clock_at_risk_exists())
     )
+
+
+def work_order_visible_base(*, user) -> QuerySet[WorkOrder]:
+    """The visibility rule alone (SPEC §1), no joins and no per-row clock annotations: for counts, and for
+    pages that read the clocks of their own rows (computing `is_overdue` for every candidate row of a large
+    queue hashes every overdue clock in the database first)."""
+    rule = order_visibility_q(user=user)
+    return WorkOrder.objects.all() if rule is None else WorkOrder.objects.filter(rule)
+
+
+def order_visibility_q(*, user, prefix: str = "") -> Q | None:
+    """SPEC §1 as a filter on orders (`prefix="order__"` on rows that point at an order, e.g. clocks, so the
+    query starts from those rows instead of from the order table); None for branch level (sees all)."""
     if user_is_branch_level(user=user):
-        return qs
+        return None
     scope = user_scope_unit_ids(user=user)
-    return qs.filter(
-        Q(accepting_unit_id__in=scope) | Q(handling_unit_id__in=scope) | Q(accepted_by=user) | Q(assignee=user)
+    return (
+        Q(**{f"{prefix}accepting_unit_id__in": scope})
+        | Q(**{f"{prefix}handling_unit_id__in": scope})
+        | Q(**{f"{prefix}accepted_by": user})
+        | Q(**{f"{prefix}assignee": user})
     )
 
 
@@ -90,3 +108,27 @@ def extension_pending_list(*, user) -> QuerySet[ExtensionRequest]:
         .filter(status=ExtensionRequest.Status.PENDING, order__in=work_order_visible_list(user=user).values("id"))
         .order_by("requested_at")
     )
+
+
+def handling_unit_list() -> QuerySet:
+    """Units an order can be dispatched to (the dispatch and redispatch forms' choices)."""
+    from org.models import OrgUnit
+
+    from .services.dispatching import HANDLING_UNIT_KINDS
+
+    return OrgUnit.objects.filter(is_active=True, kind__in=HANDLING_UNIT_KINDS).order_by("kind", "code")
+
+
+def final_reply_previous(*, order: WorkOrder) -> FinalReply | None:
+    """The reply sent on the order this repeat complaint follows (R-FL-4 "one reply voice", R-SP-1)."""
+    if order.previous_order_id is None:
+        return None
+    replies = FinalReply.objects.filter(order_id=order.previous_order_id, sent_at__isnull=False)
+    return replies.order_by("-sent_at", "-id").first()
+
+
+def intake_city_choices() -> list[str]:
+    """Cities that have a skill group (R-WO-6): the suggestions of the intake form's home-city field."""
+    from complaints.models import SkillGroup
+
+    return list(SkillGroup.objects.filter(is_active=True).order_by("city").values_list("city", flat=True))

@@ -1,5 +1,6 @@
 """Every write to a work order goes through these functions (STYLE.md)."""
 
+from .accept import work_order_accept
 from .closing import (
     final_reply_approve,
     final_reply_draft_create,
@@ -19,12 +20,19 @@ from .dispatching import (
 )
 from .errors import TransitionRefused
 from .extension import extension_decide, extension_request
-from .records import attachment_add, contact_log, number_unmask, work_order_flags_update
+from .records import (
+    attachment_add,
+    attachment_file_errors,
+    contact_log,
+    number_unmask,
+    work_order_flags_update,
+)
 
 __all__ = [
     "OrderIntake",
     "TransitionRefused",
     "attachment_add",
+    "attachment_file_errors",
     "contact_log",
     "extension_decide",
     "extension_request",
@@ -32,6 +40,7 @@ __all__ = [
     "final_reply_draft_create",
     "number_unmask",
     "unreachable_attempts_missing",
+    "work_order_accept",
     "work_order_approve_reply",
     "work_order_callback",
     "work_order_claim",

@@ -64,20 +64,9 @@ def attachment_add(*, order_id: int, actor, uploaded_file, kind: str = Attachmen
     if not can_log_contact(order, actor):
         raise PermissionDenied(_("You may not add attachments to this order."))
     name = PurePosixPath(uploaded_file.name or "").name
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    allowed = settings.ATTACHMENT_ALLOWED_EXTENSIONS
-    limit = settings.ATTACHMENT_MAX_BYTES
     require(
         {
-            "file": (
-                [_("Files of type “.%(ext)s” are not accepted.") % {"ext": extension or "?"}]
-                if extension not in allowed
-                else [_("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}]
-                if uploaded_file.size > limit
-                else [_("The file is empty.")]
-                if uploaded_file.size == 0
-                else []
-            ),
+            "file": attachment_file_errors(uploaded_file=uploaded_file),
             "kind": [] if kind in Attachment.Kind.values else [_("Unknown attachment kind.")],
         }
     )
@@ -90,6 +79,21 @@ def attachment_add(*, order_id: int, actor, uploaded_file, kind: str = Attachmen
         data={"attachment_id": attachment.id, "size": attachment.size, "kind": kind},
     )  # fmt: skip
     return attachment
+
+
+def attachment_file_errors(*, uploaded_file) -> list[str]:
+    """What is wrong with a file as evidence (R-FL-8: type and size limits of the settings); [] if nothing.
+    Callers that create several records may check every file first, before writing anything."""
+    name = PurePosixPath(uploaded_file.name or "").name
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
+        return [_("Files of type “.%(ext)s” are not accepted.") % {"ext": extension or "?"}]
+    if uploaded_file.size > limit:
+        return [_("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}]
+    if uploaded_file.size == 0:
+        return [_("The file is empty.")]
+    return []
 
 
 def number_unmask(*, order_id: int, actor, reason: str = "", ip_address: str | None = None) -> str:

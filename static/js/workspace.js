@@ -1,0 +1,68 @@
+/* The workspace's few lines of script. Pages work without it; it adds:
+ * 1. live countdowns of the clocks (R-NT-3): [data-countdown] elements carry the seconds left (or overdue)
+ *    at render time; this counts them down by the wall clock. The server re-renders the clock panel every
+ *    60 s (htmx), which corrects business-calendar time; data-ticking="0" keeps a clock whose calendar is
+ *    closed now (night, lunch, holiday) standing still.
+ * 2. fields shown only when they apply: data-show-when="order_type=complaint|channel=visit|is_media=on".
+ */
+(function () {
+  "use strict";
+
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  function fill(template, seconds) {
+    var s = Math.abs(Math.floor(seconds));
+    return template
+      .replace("{h}", String(Math.floor(s / 3600)))
+      .replace("{m}", pad(Math.floor((s % 3600) / 60)))
+      .replace("{s}", pad(s % 60));
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      if (!el._t0) { el._t0 = now; }
+      var ticking = el.dataset.ticking !== "0";
+      var elapsed = ticking ? (now - el._t0) / 1000 : 0;
+      var left = parseFloat(el.dataset.countdown) - elapsed; // negative: overdue by -left
+      var row = el.closest(".clock");
+      if (left > 0) {
+        el.textContent = fill(el.dataset.fmtRemaining, left);
+      } else {
+        el.textContent = fill(el.dataset.fmtOverdue, -left);
+        if (row) { row.classList.add("clock--overdue"); row.classList.remove("clock--running", "clock--at-risk"); }
+      }
+    });
+  }
+
+  function fieldValue(form, name) {
+    var fields = form.querySelectorAll('[name="' + name + '"]');
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "radio") { if (f.checked) { return f.value; } continue; }
+      if (f.type === "checkbox") { return f.checked ? "on" : ""; }
+      return f.value;
+    }
+    return "";
+  }
+
+  function applyConditions(root) {
+    (root || document).querySelectorAll("form").forEach(function (form) {
+      form.querySelectorAll("[data-show-when]").forEach(function (el) {
+        var show = el.dataset.showWhen.split("|").some(function (cond) {
+          var parts = cond.split("=");
+          var wanted = parts[1].split(",");
+          return wanted.indexOf(fieldValue(form, parts[0])) !== -1;
+        });
+        el.hidden = !show;
+      });
+    });
+  }
+
+  document.addEventListener("change", function (e) {
+    if (e.target.form) { applyConditions(e.target.form.parentNode); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { applyConditions(); tick(); });
+  document.addEventListener("htmx:afterSettle", function () { applyConditions(); tick(); });
+  setInterval(tick, 1000);
+})();

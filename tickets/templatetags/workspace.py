@@ -1,0 +1,95 @@
+"""Small presentation helpers of the workspace templates."""
+
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+register = template.Library()
+
+# Timeline entry kinds (tickets.services) → what the page calls them.
+TIMELINE_LABELS = {
+    "created": gettext_lazy("Accepted"),
+    "closed_on_spot": gettext_lazy("Closed on the spot"),
+    "dispatch": gettext_lazy("Dispatched"),
+    "claim": gettext_lazy("Claimed"),
+    "dept_reply": gettext_lazy("Department replied"),
+    "return_reply": gettext_lazy("Reply returned"),
+    "approve_reply": gettext_lazy("Reply approved"),
+    "final_reply_drafted": gettext_lazy("Written reply drafted"),
+    "final_reply_approved": gettext_lazy("Written reply approved"),
+    "reply_customer": gettext_lazy("Customer replied"),
+    "callback": gettext_lazy("Called back"),
+    "close": gettext_lazy("Closed"),
+    "redispatch": gettext_lazy("Dispatched again"),
+    "contact": gettext_lazy("Contact"),
+    "attachment": gettext_lazy("Attachment"),
+    "flags": gettext_lazy("Flags changed"),
+    "extension_requested": gettext_lazy("Extension requested"),
+    "extension_approved": gettext_lazy("Extension approved"),
+    "extension_rejected": gettext_lazy("Extension rejected"),
+    "urge": gettext_lazy("Customer urged"),
+}
+
+
+@register.filter
+def timeline_label(kind: str) -> str:
+    return str(TIMELINE_LABELS.get(kind, kind))
+
+
+def _hm(seconds: int) -> tuple[int, int, int]:
+    seconds = abs(int(seconds))
+    return seconds // 3600, seconds % 3600 // 60, seconds % 60
+
+
+@register.filter
+def overdue_text(seconds) -> str:
+    """超时 X 小时 Y 分 (R-CLK-BREACH)."""
+    if seconds is None:
+        return ""
+    hours, minutes, _s = _hm(seconds)
+    return _("Overdue by %(h)d h %(m)d min") % {"h": hours, "m": minutes}
+
+
+@register.filter
+def remaining_text(seconds) -> str:
+    if seconds is None:
+        return ""
+    hours, minutes, secs = _hm(seconds)
+    return _("%(h)d h %(m)02d min %(s)02d s left") % {"h": hours, "m": minutes, "s": secs}
+
+
+@register.simple_tag
+def countdown_formats() -> dict:
+    """The countdown's texts for static/js/countdown.js ({h}, {m}, {s} are filled in the browser)."""
+    return {
+        "remaining": _("%(h)s h %(m)s min %(s)s s left") % {"h": "{h}", "m": "{m}", "s": "{s}"},
+        "overdue": _("Overdue by %(h)s h %(m)s min") % {"h": "{h}", "m": "{m}"},
+    }
+
+
+@register.filter
+def state_label(value: str) -> str:
+    from ..models import OrderState
+
+    return str(OrderState(value).label) if value in OrderState.values else value
+
+
+@register.filter
+def yes_no(value) -> str:
+    if value is None:
+        return "—"
+    return _("Yes") if value else _("No")
+
+
+@register.inclusion_tag("tickets/includes/field.html")
+def field(bound_field, css: str = ""):
+    return {"field": bound_field, "css": css}
+
+
+@register.simple_tag
+def query_with(query: str, **params) -> str:
+    """A page link that keeps the current filters."""
+    from urllib.parse import urlencode
+
+    extra = urlencode(params)
+    return f"?{query}&{extra}" if query else f"?{extra}"

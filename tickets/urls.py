@@ -1,0 +1,29 @@
+"""The browser workspace (R-UI-1, R-UI-2), mounted at "/" by config/urls.py. Every view needs a login."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import actions, clocks, dashboard, intake, notifications, order, queues
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orders/new/", intake.intake, name="intake"),
+    path("orders/new/customer/", intake.intake_customer, name="intake-customer"),
+    path("orders/new/categories/", intake.intake_categories, name="intake-categories"),
+    path("orders/new/category/", intake.intake_category_pick, name="intake-category-pick"),
+    path("orders/<int:pk>/", order.order_detail, name="order-detail"),
+    path("orders/<int:pk>/clocks/", clocks.order_clocks, name="order-clocks"),
+    path("orders/<int:pk>/unmask/", order.order_unmask, name="order-unmask"),
+    path("orders/<int:pk>/attachments/<int:attachment_id>/", order.attachment_download, name="attachment-download"),
+    path("orders/<int:pk>/do/<slug:name>/", actions.order_action, name="order-action"),
+    path("queues/counts/", queues.nav_counts, name="nav-counts"),
+    path("queues/<slug:name>/", queues.queue, name="queue"),
+    path("notifications/", notifications.inbox, name="inbox"),
+    path("notifications/read-all/", notifications.inbox_mark_all_read, name="inbox-read-all"),
+]

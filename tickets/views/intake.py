@@ -1,0 +1,154 @@
+"""Accepting a customer in one screen (R-UI-1): the form, and its htmx helpers — the customer card of the
+accepted number with its open orders (R-SP-1 催办 hint), the category picker (leaves only, R-WO-3) and
+the reply scripts of the chosen category (R-KB-1)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from complaints import selectors as complaint_selectors
+from complaints.numbers import FIXED_LINE_RE, MOBILE_RE, mask_number, normalize_number
+
+from .. import services
+from ..forms import IntakeForm, form_add_service_errors
+from ..forms.intake import SERVICE_FIELD_MAP
+from ..selectors import intake_city_choices, open_orders_for_number, work_order_visible_list
+
+CATEGORY_RESULTS_MAX = 30
+CARRIED_FIELDS = ("customer_name", "customer_tier", "customer_brand", "customer_home_city", "urgency")
+
+
+def customer_card_context(user, raw_number: str) -> dict:
+    """The customer of a complete accepted number and that number's open orders; {} while incomplete."""
+    number = normalize_number(raw_number or "")
+    if not (MOBILE_RE.match(number) or FIXED_LINE_RE.match(number)):
+        return {"number_complete": False}
+    customer = complaint_selectors.customer_get_by_number(number=number)
+    open_orders = list(open_orders_for_number(user=user, number=number).order_by("-accepted_at")[:5])
+    return {
+        "number_complete": True,
+        "customer": customer,
+        "masked": mask_number(number),
+        "is_club": bool(customer and customer.is_club),
+        "open_orders": open_orders,
+    }
+
+
+def category_leaves(query: str = "") -> list[dict]:
+    """Active leaves (the only categories a complaint may use, R-WO-3) matching `query` in their own or their
+    parent's name, in tree order, as {"id", "top", "label"} ("top → … → leaf")."""
+    labels = complaint_selectors.category_path_labels()
+    leaves = complaint_selectors.category_leaf_list()
+    if query:
+        leaves = leaves.filter(Q(name__icontains=query) | Q(parent__name__icontains=query))
+    ids = leaves.order_by(Coalesce("parent__sort_order", "sort_order"), "parent_id", "sort_order", "id")
+    rows = []
+    for pk in ids.values_list("id", flat=True)[:CATEGORY_RESULTS_MAX]:
+        label = labels.get(pk, "")
+        rows.append({"id": pk, "top": label.split(" → ")[0], "label": label})
+    return rows
+
+
+def reply_scripts(category_id: int | None) -> list:
+    """R-KB-1 scripts for the category, from `complaints.selectors.reply_scripts_for_category` once the
+    knowledge base provides it; nothing before that."""
+    selector = getattr(complaint_selectors, "reply_scripts_for_category", None)
+    if selector is None or category_id is None:
+        return []
+    return list(selector(category_id=category_id))
+
+
+def _intake_context(request, form: IntakeForm) -> dict:
+    data = form.data if form.is_bound else {}
+    category_id = form.cleaned_data.get("category") if form.is_bound and hasattr(form, "cleaned_data") else None
+    category_id = category_id or _int(data.get("category"))
+    category = complaint_selectors.category_leaf_list().filter(pk=category_id).first() if category_id else None
+    card = customer_card_context(request.user, data.get("accepted_number", "")) if data else {}
+    return {
+        "form": form,
+        "card": card,
+        "club_locked": card.get("is_club", False),
+        "existing_customer": card.get("customer"),
+        "category": category,
+        "category_label": complaint_selectors.category_path_labels().get(category.id) if category else "",
+        "scripts": reply_scripts(category.id if category else None),
+        "leaves": category_leaves(),
+        "cities": intake_city_choices(),
+        "show_unit": form.fields["accepting_unit"].queryset.count() > 1,
+    }
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@permission_required("tickets.add_workorder", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    visible = work_order_visible_list(user=request.user)
+    if request.method == "GET":
+        form = IntakeForm(user=request.user, visible_orders=visible)
+        return render(request, "tickets/intake.html", _intake_context(request, form))
+    form = IntakeForm(request.POST, request.FILES, user=request.user, visible_orders=visible)
+    if form.is_valid():
+        try:
+            order = services.work_order_accept(
+                actor=request.user, intake=form.to_intake(), files=form.cleaned_data["attachments"],
+                attachment_kind=form.cleaned_data["attachment_kind"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            form_add_service_errors(form, exc, SERVICE_FIELD_MAP)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Order %(number)s accepted.") % {"number": order.number})
+            return redirect("order-detail", pk=order.pk)
+    return render(request, "tickets/intake.html", _intake_context(request, form), status=400)
+
+
+@login_required
+@require_GET
+def intake_customer(request):
+    """htmx: the customer card for the number typed so far, plus the urgency control (locked at 特急 for
+    a club customer, R-WO-4) and the new-customer fields, swapped out of band."""
+    card = customer_card_context(request.user, request.GET.get("accepted_number", ""))
+    # Unbound, with what was typed so far as initial values: the swapped fields keep them, without errors.
+    typed = {name: request.GET[name] for name in CARRIED_FIELDS if name in request.GET}
+    form = IntakeForm(initial=typed, user=request.user, visible_orders=work_order_visible_list(user=request.user))
+    context = {
+        "card": card,
+        "form": form,
+        "club_locked": card.get("is_club", False),
+        "existing_customer": card.get("customer"),
+        "cities": intake_city_choices(),
+        "oob": True,
+    }
+    return render(request, "tickets/partials/customer_card.html", context)
+
+
+@login_required
+@require_GET
+def intake_categories(request):
+    """htmx: the active leaf categories matching the search text (all leaves for an empty search)."""
+    query = request.GET.get("category_q", "").strip()[:50]
+    return render(request, "tickets/partials/category_results.html", {"leaves": category_leaves(query), "q": query})
+
+
+@login_required
+@require_GET
+def intake_category_pick(request):
+    """htmx: choose a leaf — the chosen category (hidden input, out of band) and its reply scripts."""
+    category_id = _int(request.GET.get("category"))
+    leaf = complaint_selectors.category_leaf_list().filter(pk=category_id).first() if category_id else None
+    label = complaint_selectors.category_path_labels().get(leaf.id) if leaf else ""
+    context = {"category": leaf, "category_label": label, "scripts": reply_scripts(leaf.id if leaf else None)}
+    return render(request, "tickets/partials/category_pick.html", context)
