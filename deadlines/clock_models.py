@@ -61,6 +61,7 @@ class ClockPolicy(models.Model):
     calendar = models.ForeignKey(
         "deadlines.BusinessCalendar", verbose_name=_("calendar"), on_delete=models.PROTECT, related_name="+"
     )
+    # xgettext:no-python-format
     warn_percent = models.PositiveSmallIntegerField(_("warn at % of limit"), default=80)
     recurring = models.BooleanField(_("recurring"), default=False)
     precedence = models.PositiveSmallIntegerField(
