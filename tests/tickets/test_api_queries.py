@@ -71,3 +71,21 @@ def test_list_shows_the_whole_category_path(api, world):
         "信息安全 → 分销商充值卡/储值卡被盗用/遗失",
         "信息安全 → 中间层 → 深层叶子",
     }
+
+
+def test_list_query_count_is_the_same_for_5_and_100_rows_per_page(api, world):
+    # given: 30 orders
+    make_orders(world, 30)
+    api.force_login(world.dispatcher)
+    api.get(ORDERS)
+
+    # when
+    counts = {}
+    for size in (5, 100):
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.get(ORDERS, {"page_size": size})
+        counts[size] = (len(ctx.captured_queries), len(response.data["results"]))
+
+    # then: page size changes the rows, not the queries (R-API-1: no N+1)
+    assert counts[5][1] == 5 and counts[100][1] == 30
+    assert counts[5][0] == counts[100][0] <= 10
