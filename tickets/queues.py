@@ -2,9 +2,12 @@
 who sees it, and in what order. Reads only; every queue starts from the visibility rule (SPEC §1).
 
 Order in every queue: priority first (major, batch, repeat, escalated, then 特急, R-SP-5), then the due time
-that matters in that queue, then the oldest. A queue page costs a fixed number of queries: count, page,
-the live clocks of the page's orders, the category labels. Whether a row is overdue or at risk is read
-from those clocks, not computed for every candidate row of the queue."""
+that matters in that queue, then the oldest. A queue page costs a fixed number of queries: count, the
+page's ids, its rows, the live clocks of those rows, the category labels. The page is cut from a query of
+ids alone, which PostgreSQL answers from indexes (order_open_queue_idx and the clock indexes), and only its
+25 rows are read whole: with every column and join in the one query, the planner may join the whole open
+table to the few overdue or warned clocks before sorting. Whether a row is overdue or at risk is read from
+the page's clocks, not computed for every candidate row of the queue."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,16 +158,24 @@ def queue_filter(qs: QuerySet[WorkOrder], *, filters: dict) -> QuerySet[WorkOrde
     return qs
 
 
-def queue_orders(*, queue: Queue, user, filters: dict | None = None) -> QuerySet[WorkOrder]:
-    """The queue's orders, filtered and in queue order, each with its live clocks (`live_clocks`, nearest
-    due first)."""
+def queue_order_ids(*, queue: Queue, user, filters: dict | None = None) -> QuerySet:
+    """The ids of the queue's orders, filtered and in queue order: what a page is cut from."""
     qs = queue_filter(queue.orders(user), filters=filters or {})
+    return qs.order_by("-priority", *queue.ordering).values_list("id", flat=True)
+
+
+def queue_rows(*, user, ids: list[int]) -> list[WorkOrder]:
+    """The orders of one page, in the order of `ids`, with what a row shows and their live clocks
+    (`live_clocks`, nearest due first)."""
     live = Clock.objects.filter(state__in=ClockState.live()).order_by("due_at", "id")
-    return (
-        qs.select_related(*ROW_RELATED)
+    rows = (
+        work_order_visible_base(user=user)
+        .filter(id__in=ids)
+        .select_related(*ROW_RELATED)
         .prefetch_related(Prefetch("clocks", queryset=live, to_attr="live_clocks"))
-        .order_by("-priority", *queue.ordering)
     )
+    by_id = {order.id: order for order in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def queue_extensions(*, user) -> QuerySet[ExtensionRequest]:

@@ -132,6 +132,13 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handling_unit", "state"], name="order_handling_unit_idx"),
             models.Index(fields=["accepted_by", "state"], name="order_first_owner_idx"),
             models.Index(fields=["accepted_at"], name="order_accepted_at_idx"),
+            # The visibility rule's four columns (SPEC §1) beside the key: the dashboard's clock aggregates check
+            # the orders a user sees from this narrow index instead of the order rows (index-only scan).
+            models.Index(
+                fields=["id"],
+                include=["accepting_unit", "handling_unit", "accepted_by", "assignee"],
+                name="order_visibility_idx",
+            ),
         ]
         permissions = [
             ("view_all_orders", _("See every order (branch level)")),

@@ -17,7 +17,7 @@ from deadlines.clock_models import ClockState
 from notifications.selectors import notification_unread_count
 
 from ..models import OrderState, OrderType, Urgency
-from ..queues import QUEUES, queue_counts, queue_extensions, queue_orders
+from ..queues import QUEUES, queue_counts, queue_extensions, queue_order_ids, queue_rows
 
 PAGE_SIZE = 25
 
@@ -40,10 +40,11 @@ def queue(request, name: str):
     filters = QueueFilterForm(request.GET)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     if queue.is_orders:
-        rows = queue_orders(queue=queue, user=request.user, filters=cleaned)
+        ids = queue_order_ids(queue=queue, user=request.user, filters=cleaned)
+        page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = queue_rows(user=request.user, ids=list(page.object_list))
     else:
-        rows = queue_extensions(user=request.user)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(queue_extensions(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     labels = category_path_labels() if queue.is_orders and page.object_list else {}
     for order in page.object_list if queue.is_orders else ():
