@@ -74,12 +74,11 @@ class ClockFilter(django_filters.FilterSet):
         return queryset.filter(state=ClockState.RUNNING, warned_at__isnull=False)
 
     def filter_unit(self, queryset, name, value):
-        from django.db.models import Q
-
         from org.selectors import unit_subtree_ids
+        from tickets.selectors import order_units_q
 
         ids = unit_subtree_ids(root_ids=[int(value)])
-        return queryset.filter(Q(order__accepting_unit_id__in=ids) | Q(order__handling_unit_id__in=ids))
+        return queryset.filter(order_units_q(unit_ids=ids, prefix="order__"))
 
 
 class ClockViewSet(viewsets.ReadOnlyModelViewSet):

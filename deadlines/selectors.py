@@ -145,11 +145,13 @@ def _time_us(moment) -> int:
 
 def clock_visible_list(*, user):
     """Clocks of the orders this user may see (SPEC §1), with their order."""
-    from tickets.selectors import work_order_visible_list
+    from django.db.models import Q
+
+    from tickets.selectors import order_visibility_q
 
     from .clock_models import Clock
 
-    return Clock.objects.select_related("order").filter(order__in=work_order_visible_list(user=user).values("id"))
+    return Clock.objects.select_related("order").filter(order_visibility_q(user=user, prefix="order__") or Q())
 
 
 def clock_overdue_exists():

@@ -20,7 +20,7 @@ from deadlines.clock_models import Clock, ClockKind, ClockState
 from org.selectors import user_is_branch_level, user_scope_unit_ids
 
 from .models import ExtensionRequest, OrderState, WorkOrder
-from .selectors import extension_pending_list, work_order_visible_base
+from .selectors import extension_pending_list, order_units_q, work_order_visible_base
 
 ROW_RELATED = ("customer", "handling_unit", "accepted_by")  # what a queue row shows
 
@@ -64,8 +64,7 @@ def _follow_ups(user):
 
 
 def _my_unit(user):
-    scope = user_scope_unit_ids(user=user)
-    return _open_in(user).filter(Q(handling_unit_id__in=scope) | Q(accepting_unit_id__in=scope))
+    return _open_in(user).filter(order_units_q(unit_ids=user_scope_unit_ids(user=user)))
 
 
 def _in_state(state: str):

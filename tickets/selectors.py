@@ -37,13 +37,16 @@ def order_visibility_q(*, user, prefix: str = "") -> Q | None:
     query starts from those rows instead of from the order table); None for branch level (sees all)."""
     if user_is_branch_level(user=user):
         return None
-    scope = user_scope_unit_ids(user=user)
     return (
-        Q(**{f"{prefix}accepting_unit_id__in": scope})
-        | Q(**{f"{prefix}handling_unit_id__in": scope})
+        order_units_q(unit_ids=user_scope_unit_ids(user=user), prefix=prefix)
         | Q(**{f"{prefix}accepted_by": user})
         | Q(**{f"{prefix}assignee": user})
     )
+
+
+def order_units_q(*, unit_ids, prefix: str = "") -> Q:
+    """Orders accepted at or handled by one of these units (queues, the `unit` filters, visibility)."""
+    return Q(**{f"{prefix}accepting_unit_id__in": unit_ids}) | Q(**{f"{prefix}handling_unit_id__in": unit_ids})
 
 
 def work_order_detail_list(*, user) -> QuerySet[WorkOrder]:
@@ -105,7 +108,8 @@ def extension_pending_list(*, user) -> QuerySet[ExtensionRequest]:
     """Extension requests waiting for this user's decision (R-FL-7, R-UI-2 approvals queue)."""
     return (
         ExtensionRequest.objects.select_related("order", "requested_by")
-        .filter(status=ExtensionRequest.Status.PENDING, order__in=work_order_visible_list(user=user).values("id"))
+        .filter(status=ExtensionRequest.Status.PENDING)
+        .filter(order_visibility_q(user=user, prefix="order__") or Q())
         .order_by("requested_at")
     )
 

@@ -1,10 +1,10 @@
 import django_filters
-from django.db.models import Q
 
 from complaints.numbers import normalize_number
 from org.selectors import unit_subtree_ids
 
 from ..models import Channel, HandlingMethod, OrderState, OrderType, Urgency, WorkOrder
+from ..selectors import order_units_q
 
 
 class WorkOrderFilter(django_filters.FilterSet):
@@ -40,8 +40,7 @@ class WorkOrderFilter(django_filters.FilterSet):
         return queryset.filter(accepted_number=normalize_number(value))
 
     def filter_unit(self, queryset, name, value):
-        ids = unit_subtree_ids(root_ids=[int(value)])
-        return queryset.filter(Q(accepting_unit_id__in=ids) | Q(handling_unit_id__in=ids))
+        return queryset.filter(order_units_q(unit_ids=unit_subtree_ids(root_ids=[int(value)])))
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(accepted_by=self.request.user) if value else queryset
