@@ -2,7 +2,10 @@
 ≤ 100 ms of server time with 100,000 orders in the database"). A script, not a test: it prints numbers
 beside the target and asserts nothing.
 
-    .venv/bin/python bench/pages.py [--total 100000] [--runs 30] [--reuse] [--profile]
+    .venv/bin/python bench/pages.py [--total 100000] [--runs 30] [--reuse] [--profile] [--at 17:30]
+
+The whole run pretends it is --at o'clock today (time_machine, ticking), so that the data ends then and the
+stopped clocks of a working day are in the data whatever the hour of the run.
 
 What it does, in order:
   1. drops and recreates the database of BENCH_PAGES_DATABASE_URL (default
@@ -37,9 +40,12 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
+import time_machine
 from orders_api import bulk_fill, database_recreate, explain, percentile, say
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +66,8 @@ DETAIL_NUMBER = "13967341014"  # demo case 2: dispatched to billing and claimed
 LOOKUP_NUMBER = "13900000042"  # a bulk customer with many orders, some open
 CATEGORY_QUERY = "话费"
 PROJECT_CODE = r"/(tickets|deadlines|complaints|org|notifications|config)/(?!migrations)"
-BULK_NUMBERS = "TS20000101%"  # the order numbers bench/orders_api.py's generator gives
+BULK_NUMBERS = "TS20000101%"
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the order numbers bench/orders_api.py's generator gives
 
 # Clocks per order state: (kind, policy code, live?). Stopped ones are the steps the order has passed.
 _STEPS = [("dispatch", "dispatch"), ("handle", "handle"), ("feedback", "feedback"), ("reply", "reply"),
@@ -230,6 +237,29 @@ def data_build(total: int) -> None:
         f"{TimelineEntry.objects.count():,} timeline entries")  # fmt: skip
 
 
+def tallies_count() -> None:
+    """Beat's count of finished hours into the dashboard's tallies done now, timed (on a new database: the
+    8 days back at once); then what the dashboard still reads from the clocks."""
+    from django.utils import timezone
+
+    from deadlines.clock_models import Clock
+    from tickets.models import ClockHourTally, ClockTallyHour
+    from tickets.services.tallies import COUNTED_STATES, counted_until
+    from tickets.tasks import clock_tallies_count_task
+
+    t0 = time.perf_counter()
+    hours = clock_tallies_count_task()
+    took = (time.perf_counter() - t0) * 1000
+    counted = list(ClockTallyHour.objects.all())
+    busiest = max((marker.clocks for marker in counted), default=0)
+    say(f"beat's count: {hours} finished hours counted in {took:.0f} ms ({took / max(hours, 1):.1f} ms an hour); "
+        f"{ClockHourTally.objects.count():,} tally rows for {sum(m.clocks for m in counted):,} clocks "
+        f"(busiest hour {busiest:,})")  # fmt: skip
+    live = Clock.objects.filter(stopped_at__gte=counted_until(), state__in=COUNTED_STATES).count()
+    say(f"  read live by the dashboard at {timezone.localtime():%H:%M} (stopped since "
+        f"{timezone.localtime(counted_until()):%H:%M}): {live:,} clocks")  # fmt: skip
+
+
 def data_summary() -> None:
     from django.db.models import Count
 
@@ -312,7 +342,19 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page (default 30)")
     parser.add_argument("--reuse", action="store_true", help="keep the database if it holds --total orders")
     parser.add_argument("--profile", action="store_true", help="cProfile the pages that miss the target")
+    parser.add_argument(
+        "--at", default="17:30", help="local time of today the run pretends it is (default 17:30: a working day's "
+        "stopped clocks are in the data)",
+    )  # fmt: skip
     args = parser.parse_args()
+    hour, minute = (int(part) for part in args.at.split(":"))
+    anchor = datetime.now(SHANGHAI).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    say(f"running as of {anchor:%Y-%m-%d %H:%M} Asia/Shanghai (time_machine, ticking)")
+    with time_machine.travel(anchor, tick=True):
+        return run(args)
+
+
+def run(args) -> int:
 
     db_url = os.environ.get("BENCH_PAGES_DATABASE_URL", DEFAULT_DB)
     name = urlparse(db_url).path.lstrip("/")
@@ -344,6 +386,7 @@ def main() -> int:
         else:
             data_build(args.total)
         data_summary()
+        tallies_count()
 
         detail = WorkOrder.objects.filter(accepted_number=DETAIL_NUMBER).exclude(state="closed").first()
         if detail is None:

@@ -208,6 +208,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
+    # Finished hours of stopped clocks into the dashboard's tallies (an hour is counted 5 minutes after it ends).
+    "clock-tallies-count": {
+        "task": "tickets.tasks.clock_tallies_count_task",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
 }
 
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSmsGateway")  # or ….HttpSmsGateway

@@ -11,6 +11,7 @@ from . import services
 from .models import (
     Attachment,
     Callback,
+    ClockTallyHour,
     Contact,
     DepartmentReply,
     ExtensionRequest,
@@ -19,6 +20,7 @@ from .models import (
     TimelineEntry,
     WorkOrder,
 )
+from .services.tallies import clock_tally_recount_hour
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -182,3 +184,20 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{extension.order}: {exc}", messages.ERROR)
         if done:
             self.message_user(request, _("%(n)d requests approved.") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(ClockTallyHour)
+class ClockTallyHourAdmin(ReadOnlyAdmin):
+    """The hours counted for the dashboard's timeliness rate (R-RP-1). After a data correction an hour can be
+    counted again; beat counts new hours by itself."""
+
+    list_display = ["hour", "clocks", "counted_at"]
+    date_hierarchy = "hour"
+    actions = ["recount"]
+
+    @admin.action(description=_("Count these hours again"), permissions=["view"])
+    def recount(self, request, queryset):
+        clocks = sum(clock_tally_recount_hour(hour=marker.hour) for marker in queryset)
+        self.message_user(
+            request, _("%(hours)d hours counted again: %(clocks)d clocks.") % {"hours": len(queryset), "clocks": clocks}
+        )

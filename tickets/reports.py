@@ -5,13 +5,14 @@ Each function returns rows of (key, label, value) ready for a bar chart; no row 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from deadlines.clock_models import Clock, ClockKind, ClockState
 
-from .models import Channel, OrderState, OrderType
+from .models import Channel, ClockHourTally, OrderState, OrderType
 from .selectors import order_visibility_q, work_order_visible_base
+from .services.tallies import COUNTED_STATES, clock_tallies_ensure, counted_until, hour_floor
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,29 @@ def overdue_by_clock_kind(*, user) -> list[Bar]:
 
 
 def timeliness_this_week(*, user, now: datetime) -> list[Bar]:
-    """及时率 per clock kind: met / (met + breached) of the clocks stopped since Monday 00:00 (R-RP-1)."""
-    rows = (
+    """及时率 per clock kind: met / (met + breached) of the clocks stopped since Monday 00:00 (R-RP-1).
+
+    Finished hours come from the hourly tallies (counted once, `tickets.services.tallies`; an hour not yet
+    counted is counted here), the rest from the clocks themselves: the cost follows an hour's volume, not
+    the week's. Both are filtered by the same visibility rule."""
+    monday = week_start(now)
+    clock_tallies_ensure(since=monday)
+    split = max(monday, min(counted_until(), hour_floor(now)))  # tallies before, clocks from here on
+    rule = order_visibility_q(user=user)
+    tallies = ClockHourTally.objects.filter(hour__gte=monday, hour__lt=split)
+    past = (
+        (tallies if rule is None else tallies.filter(rule)).values("kind").annotate(met=Sum("met"), total=Sum("total"))
+    )
+    latest = (
         _visible_clocks(user)
-        .filter(stopped_at__gte=week_start(now), state__in=[ClockState.MET, ClockState.BREACHED])
+        .filter(stopped_at__gte=split, state__in=COUNTED_STATES)
         .values("kind")
         .annotate(met=Count("kind", filter=Q(state=ClockState.MET)), total=Count("kind"))
-        .order_by()
     )
-    by_kind = {row["kind"]: (row["met"], row["total"]) for row in rows}
+    by_kind: dict[str, tuple[int, int]] = {}
+    for row in [*past.order_by(), *latest.order_by()]:
+        met, total = by_kind.get(row["kind"], (0, 0))
+        by_kind[row["kind"]] = (met + row["met"], total + row["total"])
     bars = []
     for value, label in ClockKind.choices:
         met, total = by_kind.get(value, (0, 0))

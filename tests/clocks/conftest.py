@@ -199,6 +199,15 @@ def process_stop(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: 
             proc.wait(timeout=timeout)
 
 
+def sessions_waiting_for_a_lock() -> int:
+    """Sessions of the test database blocked on a lock now (a race test's "the other one is waiting")."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
+
+
 def wait_for(predicate, *, timeout: float, interval: float = 0.05, what: str = "condition"):
     """Poll `predicate` (a real external process is being observed: time cannot be frozen there)."""
     deadline = time.monotonic() + timeout

@@ -18,15 +18,7 @@ from deadlines import sweep
 from deadlines.clock_models import Clock, ClockKind, ClockState
 from notifications.models import Notification
 
-from .conftest import dispatch, live_clock, order_make, wait_for
-
-
-def _sessions_waiting_for_a_lock() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        )
-        return cursor.fetchone()[0]
+from .conftest import dispatch, live_clock, order_make, sessions_waiting_for_a_lock, wait_for
 
 
 def _dispatch_during_the_sweep(order, cast, monkeypatch, *, sweep_now=None) -> dict[str, object]:
@@ -55,7 +47,7 @@ def _dispatch_during_the_sweep(order, cast, monkeypatch, *, sweep_now=None) -> d
     assert inside.wait(10), "the sweep did not reach its notices"
     dispatcher = threading.Thread(target=run, args=("dispatch", lambda: dispatch(order, cast)))
     dispatcher.start()
-    wait_for(_sessions_waiting_for_a_lock, timeout=10, what="the dispatch to wait for the sweep's row lock")
+    wait_for(sessions_waiting_for_a_lock, timeout=10, what="the dispatch to wait for the sweep's row lock")
     release.set()
     sweeper.join(30)
     dispatcher.join(30)

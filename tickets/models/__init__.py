@@ -20,11 +20,14 @@ from .records import (
     NumberUnmaskAudit,
     TimelineEntry,
 )
+from .tallies import ClockHourTally, ClockTallyHour
 
 __all__ = [
     "Attachment",
     "Callback",
     "Channel",
+    "ClockHourTally",
+    "ClockTallyHour",
     "Contact",
     "DepartmentReply",
     "ExtensionRequest",
