@@ -19,6 +19,7 @@ from .models import (
     NumberUnmaskAudit,
     TimelineEntry,
     WorkOrder,
+    WorkOrderRules,
 )
 from .services.tallies import clock_tally_recount_hour
 
@@ -201,3 +202,17 @@ class ClockTallyHourAdmin(ReadOnlyAdmin):
         self.message_user(
             request, _("%(hours)d hours counted again: %(clocks)d clocks.") % {"hours": len(queryset), "clocks": clocks}
         )
+
+
+@admin.register(WorkOrderRules)
+class WorkOrderRulesAdmin(admin.ModelAdmin):
+    """One row of tunable rules (R-WO-10, R-FL-5); changes are kept in the admin's history."""
+
+    list_display = ["__str__", "backdate_limit_days", "unreachable_attempts", "unreachable_spacing",
+                    "unreachable_window", "updated_at"]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not WorkOrderRules.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,7 +6,16 @@ from deadlines.models import Clock
 from deadlines.selectors import clock_at_risk_exists, clock_overdue_exists
 from org.selectors import user_is_branch_level, user_scope_unit_ids
 
-from .models import Contact, DepartmentReply, ExtensionRequest, FinalReply, OrderState, TimelineEntry, WorkOrder
+from .models import (
+    Contact,
+    DepartmentReply,
+    ExtensionRequest,
+    FinalReply,
+    OrderState,
+    TimelineEntry,
+    WorkOrder,
+    WorkOrderRules,
+)
 
 # Only what a list row shows: every extra join costs PostgreSQL planning time on each request (7 joins
 # planned in ~27 ms, 5 in ~5 ms); category labels come from one map (complaints.selectors).
@@ -136,3 +145,8 @@ def intake_city_choices() -> list[str]:
     from complaints.models import SkillGroup
 
     return list(SkillGroup.objects.filter(is_active=True).order_by("city").values_list("city", flat=True))
+
+
+def work_order_rules() -> WorkOrderRules:
+    """The administrator's rules row (admin → work-order rules); the SPEC defaults until one is saved."""
+    return WorkOrderRules.objects.order_by("pk").first() or WorkOrderRules()

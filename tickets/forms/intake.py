@@ -9,6 +9,7 @@ from complaints.models import BusinessItem, CallReason, Customer
 
 from ..models import Attachment, Channel, HandlingMethod, OrderType, Urgency
 from ..models.choices import ExternalSource
+from ..selectors import work_order_rules
 from ..services import OrderIntake
 from .widgets import MultipleFileField, local_datetime_field, now_local_minute
 
@@ -53,9 +54,7 @@ class IntakeForm(forms.Form):
         label=_("Handling method"), choices=HandlingMethod.choices, initial=HandlingMethod.TRANSFER,
         widget=forms.RadioSelect,
     )  # fmt: skip
-    received_at = local_datetime_field(
-        label=_("Received at"), required=True, help_text=_("When the customer contacted us; up to 30 days back.")
-    )
+    received_at = local_datetime_field(label=_("Received at"), required=True)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     visit_confirmed = forms.BooleanField(label=_("The customer confirmed the visit record"), required=False)
     external_source = forms.ChoiceField(
@@ -91,6 +90,9 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, user, visible_orders, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["received_at"].initial = now_local_minute
+        self.fields["received_at"].help_text = _("When the customer contacted us; up to %(days)d days back.") % {
+            "days": work_order_rules().backdate_limit_days
+        }
         self.fields["previous_order"].queryset = visible_orders
         units = user.org_units.filter(is_active=True).order_by("id")
         self.fields["accepting_unit"].queryset = units

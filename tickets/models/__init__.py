@@ -20,6 +20,7 @@ from .records import (
     NumberUnmaskAudit,
     TimelineEntry,
 )
+from .rules import WorkOrderRules
 from .tallies import ClockHourTally, ClockTallyHour
 
 __all__ = [
@@ -44,4 +45,5 @@ __all__ = [
     "TimelineEntry",
     "Urgency",
     "WorkOrder",
+    "WorkOrderRules",
 ]

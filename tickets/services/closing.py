@@ -11,18 +11,20 @@ from django.utils.translation import gettext as _
 from ..events import OrderEvent
 from ..models import Callback, FinalReply, FinalReplyApproval, FinalReplyMethod, Satisfaction, WorkOrder
 from ..models.choices import APPROVAL_PERMISSION, ApprovalKind, CallbackOutcome, OrderState
+from ..selectors import work_order_rules
 from .base import order_lock, require, transition_check, transition_finish
 from .errors import TransitionRefused
 from .timeline import timeline_append
 
-# R-FL-5: after a failed attempt, three more attempts within 48 h, at least 3 h apart.
-UNREACHABLE_FURTHER_ATTEMPTS = 3
-UNREACHABLE_SPACING = timedelta(hours=3)
-UNREACHABLE_WINDOW = timedelta(hours=48)
+
+def _hours(duration: timedelta) -> str:
+    return f"{duration.total_seconds() / 3600:g}"
 
 
 def unreachable_attempts_missing(*, order: WorkOrder, since: datetime | None) -> int:
-    """How many more spaced failed attempts R-FL-5 still needs before "unreachable" may be recorded."""
+    """How many more spaced failed attempts R-FL-5 still needs before "unreachable" may be recorded: after a
+    failed attempt, three more within 48 h at least 3 h apart (the numbers are the rules row's)."""
+    rules = work_order_rules()
     failed = list(
         order.contacts.filter(reached=False, direction="outbound", **({"occurred_at__gte": since} if since else {}))
         .order_by("occurred_at")
@@ -32,12 +34,12 @@ def unreachable_attempts_missing(*, order: WorkOrder, since: datetime | None) ->
     for i, first in enumerate(failed):
         counted, last = 0, first
         for at in failed[i + 1 :]:
-            if at - first > UNREACHABLE_WINDOW:
+            if at - first > rules.unreachable_window:
                 break
-            if at - last >= UNREACHABLE_SPACING:
+            if at - last >= rules.unreachable_spacing:
                 counted, last = counted + 1, at
         best = max(best, counted)
-    return max(0, UNREACHABLE_FURTHER_ATTEMPTS - best)
+    return max(0, rules.unreachable_attempts - best)
 
 
 def _five_elements(*, method, process, content, satisfaction, replied_at, now, draft=False) -> None:
@@ -132,17 +134,15 @@ def work_order_reply_customer(
         if method == FinalReplyMethod.UNREACHABLE:
             still = unreachable_attempts_missing(order=order, since=order.dispatched_at)
             if still:
-                require(
-                    {
-                        "method": [
-                            _(
-                                "The customer may be recorded as unreachable only after three more attempts at "
-                                "least 3 hours apart within 48 hours (R-FL-5); %(n)d still missing."
-                            )
-                            % {"n": still}
-                        ]
-                    }
-                )
+                rules = work_order_rules()
+                refusal = _(
+                    "The customer may be recorded as unreachable only after %(attempts)d more attempts at least "
+                    "%(spacing)s hours apart within %(window)s hours (R-FL-5); %(n)d still missing."
+                ) % {
+                    "attempts": rules.unreachable_attempts, "spacing": _hours(rules.unreachable_spacing),
+                    "window": _hours(rules.unreachable_window), "n": still,
+                }  # fmt: skip
+                require({"method": [refusal]})
         reply = FinalReply.objects.create(
             order=order, cycle=order.cycle, method=method, process=process, content=content,
             satisfaction=satisfaction, replier=actor, replied_at=replied_at or now, sent_at=now,

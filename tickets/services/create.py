@@ -15,12 +15,12 @@ from org.models import OrgUnit
 
 from ..events import OrderEvent, order_event
 from ..models import Channel, HandlingMethod, OrderOrigin, OrderType, Urgency, WorkOrder
+from ..selectors import work_order_rules
 from .base import require
 from .numbering import order_number_next
 from .timeline import timeline_append
 
-# R-WO-10: how far back a received_at may go (Decision in SPEC, 30 days); a little clock skew is tolerated.
-MAX_BACKDATE = timedelta(days=30)
+# R-WO-10: how far back a received_at may go is the rules row's (SPEC: 30 days); a little clock skew is tolerated.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 ORIGIN_BY_UNIT_KIND = {
@@ -226,8 +226,8 @@ def _check_times(*, intake: OrderIntake, now: datetime, errors) -> None:
         return
     if received > now + FUTURE_TOLERANCE:
         errors["received_at"] = [_("The time of receipt cannot be in the future.")]
-    elif received < now - MAX_BACKDATE:
-        errors["received_at"] = [_("The time of receipt cannot be more than 30 days ago.")]
+    elif received < now - (limit := work_order_rules().backdate_limit):
+        errors["received_at"] = [_("The time of receipt cannot be more than %(days)d days ago.") % {"days": limit.days}]
     if intake.appointed_at is not None and intake.appointed_at <= now:
         errors["appointed_at"] = [_("The appointed time must be in the future.")]
 

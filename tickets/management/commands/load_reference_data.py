@@ -5,10 +5,11 @@ from django.core.management.base import BaseCommand
 
 from complaints.services import reference_seed, reply_scripts_seed
 from org.services import org_units_seed, roles_seed
+from tickets.services.rules import work_order_rules_seed
 
 
 class Command(BaseCommand):
-    help = "Load reference data (roles, org units, categories, calendars, clock policies). Idempotent."
+    help = "Load reference data (roles, org units, categories, calendars, clock policies, rules). Idempotent."
 
     def handle(self, *args, **options):
         data = json.loads((settings.BASE_DIR / "fixtures" / "reference_data.json").read_text(encoding="utf-8"))
@@ -26,4 +27,5 @@ class Command(BaseCommand):
         calendar_seed_defaults()
         holiday_seed_from_chinese_calendar()
         clock_policies_seed()
+        work_order_rules_seed()
         self.stdout.write(self.style.SUCCESS("Reference data loaded."))
