@@ -8,13 +8,15 @@ ON_REDIS = os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
 
 
 def pytest_collection_modifyitems(config, items):
-    skip_pg = pytest.mark.skip(
-        reason="needs PostgreSQL: SQLite ignores SELECT ... FOR UPDATE; set DATABASE_URL to run it"
-    )
+    """`@pytest.mark.postgres` skips on SQLite with the default reason (row locks), or the marker's own
+    (`@pytest.mark.postgres(reason="…")`)."""
+    default_pg = "SQLite ignores SELECT ... FOR UPDATE"
     skip_redis = pytest.mark.skip(reason="needs Redis and a live Celery worker; set CELERY_BROKER_URL to run it")
     for item in items:
-        if "postgres" in item.keywords and not ON_POSTGRES:
-            item.add_marker(skip_pg)
+        marker = item.get_closest_marker("postgres")
+        if marker is not None and not ON_POSTGRES:
+            why = marker.kwargs.get("reason", default_pg)
+            item.add_marker(pytest.mark.skip(reason=f"needs PostgreSQL: {why}; set DATABASE_URL to run it"))
         if "redis" in item.keywords and not ON_REDIS:
             item.add_marker(skip_redis)
 

@@ -1,10 +1,11 @@
 """R-AUD-1: the timeline is append-only; so are contacts and the unmask audit."""
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from tests.factories import work_order_at, work_order_make
 from tickets import services
-from tickets.models import Contact, NumberUnmaskAudit, OrderState, TimelineEntry
+from tickets.models import Contact, NumberUnmaskAudit, OrderState, TimelineEntry, WorkOrder
 from tickets.models.records import AppendOnlyError
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +61,31 @@ def test_every_transition_appends_one_entry_with_actor_and_states(world):
     assert all(e.state_before != e.state_after for e in entries)
     # each entry starts where the previous one ended
     assert [e.state_before for e in entries[1:]] == [e.state_after for e in entries[:-1]]
+
+
+@pytest.mark.postgres(reason="the append-only triggers exist on PostgreSQL only")
+def test_the_database_refuses_bulk_rewrites_and_deletes_of_history(world):
+    """R-AUD-1 below the models: a QuerySet.update()/delete() or a cascade from the order bypasses save()
+    and delete(); the PostgreSQL trigger refuses them all the same."""
+    order = work_order_at(OrderState.PROCESSING, world=world)
+    services.contact_log(
+        order_id=order.id, actor=world.handler, direction="outbound", channel="phone", reached=True, summary="进度"
+    )
+    services.number_unmask(order_id=order.id, actor=world.dispatcher)
+    plain = work_order_make(actor=world.clerk, accepted_number="13900000008")  # nothing PROTECTs it but history
+    entries = order.timeline.count()
+
+    refused = [
+        lambda: TimelineEntry.objects.filter(order=order).update(note="改写历史"),
+        lambda: TimelineEntry.objects.filter(order=order).delete(),
+        lambda: Contact.objects.update(summary="改写"),
+        lambda: NumberUnmaskAudit.objects.all().delete(),
+        lambda: WorkOrder.objects.filter(pk=plain.pk).delete(),  # would cascade to its timeline
+    ]
+    for attempt in refused:
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            attempt()
+
+    assert order.timeline.count() == entries and not TimelineEntry.objects.filter(note="改写历史").exists()
+    assert (Contact.objects.get().summary, NumberUnmaskAudit.objects.count()) == ("进度", 1)
+    assert WorkOrder.objects.filter(pk=plain.pk).exists()

@@ -119,7 +119,7 @@ def test_a_recount_replaces_the_hours_rows(world, clocks):
         assert rates(world.dispatcher, FRIDAY)["dispatch"] == "4 / 4"
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="two counters in parallel need real transactions and row locks")
 @pytest.mark.django_db(transaction=True)
 def test_two_counters_of_one_hour_count_it_once(world, clocks, monkeypatch):
     """The hour's marker row is the lock: the second counter waits on its key, then gives up, rows and all."""
