@@ -1,6 +1,6 @@
 """Reads of work orders. Every list a user sees goes through `work_order_visible_list` (SPEC §1)."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from deadlines.models import Clock
 from deadlines.selectors import clock_at_risk_exists, clock_overdue_exists
@@ -12,6 +12,7 @@ from .models import (
     ExtensionRequest,
     FinalReply,
     OrderState,
+    OrderType,
     TimelineEntry,
     WorkOrder,
     WorkOrderRules,
@@ -86,9 +87,17 @@ def timeline_list(*, order: WorkOrder) -> QuerySet[TimelineEntry]:
     return order.timeline.select_related("actor").order_by("at", "id")
 
 
-def open_orders_for_number(*, user, number: str) -> QuerySet[WorkOrder]:
-    """Open orders of an accepted number: the hint that the caller is urging, not complaining anew (R-SP-1)."""
-    return work_order_visible_list(user=user).filter(accepted_number=number).exclude(state=OrderState.CLOSED)
+def open_orders_for_number(*, number: str) -> QuerySet[WorkOrder]:
+    """Open orders of an accepted number, in every unit: the hint that the caller is urging, not complaining
+    anew (R-SP-1 (a)). Whoever accepts orders sees their state and may urge them (`work_order_urge`)."""
+    return orders_with_urges().filter(accepted_number=number).exclude(state=OrderState.CLOSED)
+
+
+def orders_with_urges() -> QuerySet[WorkOrder]:
+    """Orders with their category path and `urges`, the number of urges logged on each."""
+    return WorkOrder.objects.select_related("category__parent__parent").annotate(
+        urges=Count("timeline", filter=Q(timeline__kind="urge"))
+    )
 
 
 # The transitions a person triggers (close_on_spot happens inside creation), in life-cycle order.
@@ -150,3 +159,21 @@ def intake_city_choices() -> list[str]:
 def work_order_rules() -> WorkOrderRules:
     """The administrator's rules row (admin → work-order rules); the SPEC defaults until one is saved."""
     return WorkOrderRules.objects.order_by("pk").first() or WorkOrderRules()
+
+
+def work_order_open_same_matter(*, number: str, category_id: int | None) -> WorkOrder | None:
+    """The open complaint on this number under the same top-level category, if any (R-SP-1 (a)): across every
+    unit, since the customer may call anywhere. A number has few orders, so their categories are compared here."""
+    from complaints.models import ComplaintCategory
+
+    category = ComplaintCategory.objects.filter(pk=category_id).first() if category_id else None
+    if category is None or not number:
+        return None
+    top = category.top_level()
+    candidates = (
+        WorkOrder.objects.filter(accepted_number=number, order_type=OrderType.COMPLAINT, category__isnull=False)
+        .exclude(state=OrderState.CLOSED)
+        .select_related("category")
+        .order_by("accepted_at")
+    )
+    return next((order for order in candidates if order.category.top_level().pk == top.pk), None)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/new/customer/", intake.intake_customer, name="intake-customer"),
     path("orders/new/categories/", intake.intake_categories, name="intake-categories"),
     path("orders/new/category/", intake.intake_category_pick, name="intake-category-pick"),
+    path("orders/<int:pk>/urge/", intake.intake_urge, name="intake-urge"),
     path("orders/<int:pk>/", order.order_detail, name="order-detail"),
     path("orders/<int:pk>/clocks/", clocks.order_clocks, name="order-clocks"),
     path("orders/<int:pk>/unmask/", order.order_unmask, name="order-unmask"),

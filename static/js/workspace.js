@@ -4,6 +4,8 @@
  *    60 s (htmx), which corrects business-calendar time; data-ticking="0" keeps a clock whose calendar is
  *    closed now (night, lunch, holiday) standing still.
  * 2. fields shown only when they apply: data-show-when="order_type=complaint|channel=visit|is_media=on".
+ * 3. Enter in an [data-enter-clicks] input (an urge note inside the intake form) presses the button beside
+ *    it instead of submitting the whole intake form.
  */
 (function () {
   "use strict";
@@ -58,6 +60,13 @@
       });
     });
   }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !e.target.matches || !e.target.matches("[data-enter-clicks]")) { return; }
+    e.preventDefault();
+    var button = e.target.parentNode.querySelector("button");
+    if (button) { button.click(); }
+  });
 
   document.addEventListener("change", function (e) {
     if (e.target.form) { applyConditions(e.target.form.parentNode); }

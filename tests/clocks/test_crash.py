@@ -34,7 +34,7 @@ CHILD_APP = "clock-sweep-child"  # PGAPPNAME of the child, to see when PostgreSQ
 @pytest.mark.django_db(transaction=True)
 def test_a_sweep_killed_mid_way_and_restarted_breaches_every_clock_exactly_once(cast, tmp_path):
     # given: 3,000 clocks past their due time on three orders
-    orders = [order_make(cast) for _ in range(3)]
+    orders = [order_make(cast, accepted_number=f"1381234567{i}") for i in range(3)]  # one matter each (R-SP-1)
     clock_ids = [
         c.pk
         for c in clock_rows_due(

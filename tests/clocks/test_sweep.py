@@ -184,7 +184,7 @@ def test_a_handling_breach_goes_to_the_handler_and_the_nearest_supervisor_above_
 def test_many_due_clocks_are_swept_in_batches(cast):
     # given: 25 due clocks (bulk) on two orders
     with time_machine.travel(WED_10, tick=False) as traveller:
-        orders = [order_make(cast), order_make(cast)]
+        orders = [order_make(cast), order_make(cast, accepted_number="13812345679")]  # one matter each (R-SP-1)
         clocks = clock_rows_due(
             orders=orders, policy=ClockPolicy.objects.get(code="dispatch"), count=25, now=timezone.now()
         )
@@ -204,7 +204,7 @@ def test_many_due_clocks_are_swept_in_batches(cast):
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_in_parallel_breach_every_clock_exactly_once(cast, monkeypatch):
     # given: 300 due clocks, and sweeps slowed down inside their transaction so that they overlap
-    orders = [order_make(cast) for _ in range(3)]
+    orders = [order_make(cast, accepted_number=f"1381234567{i}") for i in range(3)]  # one matter each (R-SP-1)
     clocks = clock_rows_due(
         orders=orders, policy=ClockPolicy.objects.get(code="dispatch"), count=300, now=timezone.now()
     )

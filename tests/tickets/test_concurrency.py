@@ -6,9 +6,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
-from tests.factories import UserFactory, order_intake, work_order_at, work_order_make
+from tests.factories import CustomerFactory, UserFactory, order_intake, work_order_at, work_order_make
 from tickets import services
 from tickets.models import OrderState, WorkOrder
 
@@ -88,9 +89,13 @@ def test_two_callbacks_at_once_leave_one_callback(world):
 
 
 def test_concurrent_creation_gives_distinct_numbers(world):
-    # given: 5 clerks of the same hall, each accepting 4 orders for the same new customer at the same moment
+    # given: 5 clerks of the same hall, each accepting 4 consultations for the same new customer at the same moment
+    # (consultations: 20 open complaints on one matter would be urges, R-SP-1)
     clerks = [world.clerk, *(UserFactory(roles=["front_line"], units=[world.hall_south]) for _ in range(4))]
-    intake = order_intake(accepted_number="13811112222")
+    intake = order_intake(
+        accepted_number="13811112222", order_type="consultation", call_reason_id=world.call_reason.id,
+        handling_method="transfer",
+    )  # fmt: skip
 
     def accept_four(clerk):
         return [services.work_order_create(actor=clerk, intake=intake).number for _ in range(4)]
@@ -107,6 +112,23 @@ def test_concurrent_creation_gives_distinct_numbers(world):
         by_day[number[2:10]].append(int(number[10:]))
     assert all(sorted(seq) == list(range(1, len(seq) + 1)) for seq in by_day.values()), "a gap or a repeat"
     assert WorkOrder.objects.filter(accepted_number="13811112222").values("customer").distinct().count() == 1
+
+
+def test_the_same_complaint_accepted_at_two_desks_at_once_is_one_order_and_urges(world):
+    """R-SP-1 (a) under concurrency: the customer row serialises the creations, so the later ones see the
+    first order and are refused (to be logged as urges) instead of creating duplicates."""
+    clerks = [world.clerk, *(UserFactory(roles=["front_line"], units=[world.hall_south]) for _ in range(3))]
+    CustomerFactory(number="13811113333", home_city="深圳")  # a known customer: no insert race to serialise them
+    intake = order_intake(accepted_number="13811113333")
+
+    results = run_together(
+        *[lambda clerk=clerk: services.work_order_create(actor=clerk, intake=intake) for clerk in clerks]
+    )
+
+    assert outcome(results) == Counter({"ok": 1, "ValidationError": 3}), results
+    refusals = [r for r in results if isinstance(r, ValidationError)]
+    assert all(list(r.message_dict) == ["category"] and "R-SP-1" in r.message_dict["category"][0] for r in refusals)
+    assert WorkOrder.objects.filter(accepted_number="13811113333").count() == 1
 
 
 def test_concurrent_transition_over_the_api_is_a_409(world):

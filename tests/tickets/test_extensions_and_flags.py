@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from tests.factories import fresh, work_order_at, work_order_make
+from tests.factories import another_number, fresh, work_order_at, work_order_make
 from tickets import services
 from tickets.models import ExtensionRequest, OrderState
 
@@ -112,7 +112,7 @@ def test_flags_need_the_dispatch_role_and_an_open_order(world):
     with pytest.raises(PermissionDenied):
         services.work_order_flags_update(order_id=order.id, actor=world.clerk, is_major=True)
 
-    closed = work_order_make(actor=world.clerk, handling_method="record")
+    closed = work_order_make(actor=world.clerk, handling_method="record", accepted_number=another_number())
     with pytest.raises(services.TransitionRefused):
         services.work_order_flags_update(order_id=closed.id, actor=world.dispatcher, is_major=True)
 

@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.factories import DEPT_REPLY, FINAL_REPLY, fresh, work_order_at, work_order_make
+from tests.factories import DEPT_REPLY, FINAL_REPLY, another_number, fresh, work_order_at, work_order_make
 from tickets import services
 from tickets.models import DepartmentReply, OrderState, WorkOrder
 
@@ -242,7 +242,7 @@ def test_first_contact_owner_keeps_the_order_on_the_follow_up_list_until_closed(
     assert list(work_order_follow_up_list(user=world.clerk)) == [order]
     assert list(work_order_follow_up_list(user=world.handler)) == []
 
-    order = work_order_at(OrderState.CLOSED, world=world)
+    order = work_order_at(OrderState.CLOSED, world=world, accepted_number=another_number())
     assert order not in work_order_follow_up_list(user=world.clerk)
 
 

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from tests.factories import work_order_make
+from tests.factories import another_number, work_order_make
 from tickets.models import OrderNumberSequence
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +36,9 @@ def test_sequence_counts_up_within_a_day_and_restarts_the_next_day(world):
     with time_machine.travel(datetime(2026, 11, 21, 8, 0, tzinfo=SHANGHAI), tick=False):
         first = work_order_make(actor=world.clerk)
     with time_machine.travel(datetime(2026, 11, 21, 23, 59, tzinfo=SHANGHAI), tick=False):
-        second = work_order_make(actor=world.clerk)
+        second = work_order_make(actor=world.clerk, accepted_number=another_number())
     with time_machine.travel(datetime(2026, 11, 22, 0, 1, tzinfo=SHANGHAI), tick=False):
-        next_day = work_order_make(actor=world.clerk)
+        next_day = work_order_make(actor=world.clerk, accepted_number=another_number())
 
     assert [first.number, second.number, next_day.number] == ["TS202611210001", "TS202611210002", "TS202611220001"]
 
@@ -54,7 +54,7 @@ def test_each_order_type_has_its_own_prefix_and_counter(world):
         )
         business = work_order_make(actor=world.clerk, order_type="business", business_item_id=world.business_item.id)
         suggestion = work_order_make(actor=world.clerk, order_type="suggestion", handling_method="record")
-        second_complaint = work_order_make(actor=world.clerk)
+        second_complaint = work_order_make(actor=world.clerk, accepted_number=another_number())
 
     assert [o.number for o in (complaint, consultation, appointment, business, suggestion, second_complaint)] == [
         "TS202611210001",
@@ -71,7 +71,7 @@ def test_refused_creation_does_not_use_up_a_number(world):
         work_order_make(actor=world.clerk)
         with pytest.raises(ValidationError):
             work_order_make(actor=world.clerk, accepted_number="bad")
-        after = work_order_make(actor=world.clerk)
+        after = work_order_make(actor=world.clerk, accepted_number=another_number())
 
     assert after.number == "TS202611210002"
 
@@ -80,6 +80,6 @@ def test_sequence_past_9999_grows_a_digit_and_stays_unique(world):
     with time_machine.travel(datetime(2026, 11, 21, 10, 0, tzinfo=SHANGHAI), tick=False):
         work_order_make(actor=world.clerk)
         OrderNumberSequence.objects.filter(prefix="TS").update(last_value=9999)
-        order = work_order_make(actor=world.clerk)
+        order = work_order_make(actor=world.clerk, accepted_number=another_number())
 
     assert order.number == "TS2026112110000"

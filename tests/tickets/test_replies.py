@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.factories import (
     DEPT_REPLY,
     FINAL_REPLY,
+    STANDARD_NUMBER,
     UserFactory,
     fresh,
     work_order_at,
@@ -285,10 +286,10 @@ T0 = datetime(2026, 11, 10, 9, 0, tzinfo=SHANGHAI)
 UNREACHABLE = {"method": "unreachable", "process": "多次致电客户均关机", "content": "已短信告知处理结果"}
 
 
-def order_with_failed_attempts(world, hours_after_t0: list[float], **contact):
+def order_with_failed_attempts(world, hours_after_t0: list[float], accepted_number=STANDARD_NUMBER, **contact):
     """An order whose department reply is approved at T0, then failed outbound calls at the given hours."""
     with time_machine.travel(T0 - timedelta(hours=1), tick=False):
-        order = work_order_at(S.REPLY_APPROVED, world=world)
+        order = work_order_at(S.REPLY_APPROVED, world=world, accepted_number=accepted_number)
     last = max(hours_after_t0, default=0)
     with time_machine.travel(T0 + timedelta(hours=last, minutes=5), tick=False):
         for hours in hours_after_t0:

@@ -8,7 +8,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.factories import UserFactory, work_order_make
+from tests.factories import UserFactory, another_number, work_order_make
 from tickets.models import WorkOrderRules
 from tickets.services.rules import work_order_rules_seed
 
@@ -64,7 +64,7 @@ def test_fewer_attempts_closer_together_may_record_the_customer_unreachable(worl
 
     # and a refusal states the numbers in force
     with pytest.raises(ValidationError) as exc:
-        reply_unreachable(order_with_failed_attempts(world, [0, 1]), world, 2)
+        reply_unreachable(order_with_failed_attempts(world, [0, 1], accepted_number=another_number()), world, 2)
     assert "2 more attempts at least 2 hours apart within 24 hours" in exc.value.message_dict["method"][0]
 
 

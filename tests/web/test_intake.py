@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.models import Customer, ReplyScript
 from tests.factories import CITY, ComplaintCategoryFactory, CustomerFactory, work_order_make
@@ -190,3 +190,45 @@ def test_picking_a_category_shows_its_scripts(world, login):
 def test_picking_a_non_leaf_chooses_nothing(world, login):
     html = login(world.clerk).get("/orders/new/category/", {"category": world.category.parent_id}).content.decode()
     assert 'name="category" id="id_category" value=""' in html
+
+
+# --- R-SP-1 (a): urges from the customer card ---------------------------------------------------------------
+def test_the_card_shows_open_orders_of_every_hall_and_logs_an_urge(world, login):
+    # given an open complaint accepted at the north hall, which the south clerk cannot open
+    order = work_order_make(actor=world.clerk_north, accepted_number="13900003333")
+    client = login(world.clerk)
+
+    # when the south clerk types the number
+    card = client.get("/orders/new/customer/", {"accepted_number": "13900003333"}, HTTP_HX_REQUEST="true")
+    html = card.content.decode()
+
+    # then the order is listed with its state and an urge button, without a link it could not follow
+    with translation.override("zh-hans"):
+        state = order.get_state_display()
+    assert f'data-urge-row="{order.number}"' in html and f"· {state} ·" in html
+    assert f'href="/orders/{order.pk}/"' not in html
+    assert f'hx-post="/orders/{order.pk}/urge/"' in html
+
+    # and an empty note is refused where it was typed, a real one is logged
+    empty = client.post(f"/orders/{order.pk}/urge/", {"urge_note": " "}, HTTP_HX_REQUEST="true")
+    logged = client.post(f"/orders/{order.pk}/urge/", {"urge_note": "客户到厅催问进度"}, HTTP_HX_REQUEST="true")
+
+    assert empty.status_code == 400 and "data-urge-error" in empty.content.decode()
+    assert logged.status_code == 200 and 'data-urges="1"' in logged.content.decode()
+    assert [(e.actor, e.note) for e in order.timeline.filter(kind="urge")] == [(world.clerk, "客户到厅催问进度")]
+
+
+def test_posting_the_same_complaint_again_shows_the_urge_error_at_the_category(world, login):
+    order = work_order_make(actor=world.clerk)
+    response = login(world.clerk).post("/orders/new/", intake_post(world, accepted_number=order.accepted_number))
+
+    assert response.status_code == 400
+    assert order.number in response.content.decode() and "催办" in response.content.decode()
+    assert WorkOrder.objects.count() == 1
+
+
+def test_only_intake_staff_log_urges_from_the_card(world, login):
+    order = work_order_make(actor=world.clerk)
+    response = login(world.handler).post(f"/orders/{order.pk}/urge/", {"urge_note": "催办"})
+    assert response.status_code == 403
+    assert not order.timeline.filter(kind="urge").exists()

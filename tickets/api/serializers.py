@@ -296,6 +296,11 @@ class ContactInput(serializers.Serializer):
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class UrgeInput(serializers.Serializer):
+    note = serializers.CharField(help_text="What the customer said (R-SP-1 催办).")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.PHONE)
+
+
 class AttachmentInput(serializers.Serializer):
     file = serializers.FileField()
     kind = serializers.ChoiceField(choices=Attachment.Kind.choices, required=False, default=Attachment.Kind.OTHER)

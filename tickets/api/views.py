@@ -120,6 +120,16 @@ class WorkOrderViewSet(
         contact = services.contact_log(order_id=order.id, actor=request.user, **data)
         return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.UrgeInput, responses={201: s.TimelineEntrySerializer})
+    @action(detail=True, methods=["post"])
+    def urge(self, request, pk=None):
+        """The customer urges (催办) this open order instead of complaining anew (R-SP-1 (a)): logged on the
+        timeline, its dispatcher and handler notified. 409 on a closed order."""
+        order = self.get_object()
+        data = self.validated(s.UrgeInput, request)
+        entry = services.work_order_urge(order_id=order.id, actor=request.user, **data)
+        return Response(s.TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(methods=["get"], responses={200: s.AttachmentSerializer(many=True)})
     @extend_schema(methods=["post"], request=s.AttachmentInput, responses={201: s.AttachmentSerializer})
     @action(detail=True, methods=["get", "post"])

@@ -27,6 +27,7 @@ from .records import (
     number_unmask,
     work_order_flags_update,
 )
+from .urge import work_order_urge
 
 __all__ = [
     "OrderIntake",
@@ -52,4 +53,5 @@ __all__ = [
     "work_order_redispatch",
     "work_order_reply_customer",
     "work_order_return_reply",
+    "work_order_urge",
 ]

@@ -15,7 +15,7 @@ from org.models import OrgUnit
 
 from ..events import OrderEvent, order_event
 from ..models import Channel, HandlingMethod, OrderOrigin, OrderType, Urgency, WorkOrder
-from ..selectors import work_order_rules
+from ..selectors import work_order_open_same_matter, work_order_rules
 from .base import require
 from .numbering import order_number_next
 from .timeline import timeline_append
@@ -97,6 +97,11 @@ def work_order_create(*, actor, intake: OrderIntake) -> WorkOrder:
     except ValidationError as exc:
         errors.update(exc.message_dict)
         customer = None
+    else:
+        # Two clerks accepting the same matter for one number at once: the customer row serialises them,
+        # so the second sees the first's order and is told to urge it (R-SP-1 (a)).
+        Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
+        _check_urge(intake=intake, errors=errors)
     skill_group = _skill_group(customer=customer, errors=errors) if customer else None
     urgency = _urgency(intake=intake, customer=customer, errors=errors)
     require(errors)
@@ -241,6 +246,24 @@ def _check_repeat(*, intake: OrderIntake, errors) -> WorkOrder | None:
     if not intake.repeat_reason.strip():
         errors["repeat_reason"] = [_("Record why the customer is unhappy with the previous result.")]
     return previous
+
+
+def _check_urge(*, intake: OrderIntake, errors) -> None:
+    """R-SP-1 (a): a complaint on the same number and top-level category as an open one is an urge (催办),
+    not a new order: refuse it and name the open order, which the clerk urges instead."""
+    if intake.order_type != OrderType.COMPLAINT or intake.is_repeat or "category" in errors:
+        return
+    open_order = work_order_open_same_matter(number=intake.accepted_number, category_id=intake.category_id)
+    if open_order is not None:
+        errors["category"] = [
+            _(
+                "%(number)s, accepted %(accepted)s about “%(category)s”, is still open: urge it instead of "
+                "accepting the same complaint again (R-SP-1)."
+            ) % {
+                "number": open_order.number, "category": open_order.category.top_level().name,
+                "accepted": timezone.localtime(open_order.accepted_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        ]  # fmt: skip
 
 
 def _customer_defaults(intake: OrderIntake) -> dict:

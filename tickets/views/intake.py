@@ -7,9 +7,10 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from complaints import selectors as complaint_selectors
 from complaints.numbers import FIXED_LINE_RE, MOBILE_RE, mask_number, normalize_number
@@ -17,7 +18,8 @@ from complaints.numbers import FIXED_LINE_RE, MOBILE_RE, mask_number, normalize_
 from .. import services
 from ..forms import IntakeForm, form_add_service_errors
 from ..forms.intake import SERVICE_FIELD_MAP
-from ..selectors import intake_city_choices, open_orders_for_number, work_order_visible_list
+from ..models import WorkOrder
+from ..selectors import intake_city_choices, open_orders_for_number, orders_with_urges, work_order_visible_list
 
 CATEGORY_RESULTS_MAX = 30
 CARRIED_FIELDS = ("customer_name", "customer_tier", "customer_brand", "customer_home_city", "urgency")
@@ -29,7 +31,7 @@ def customer_card_context(user, raw_number: str) -> dict:
     if not (MOBILE_RE.match(number) or FIXED_LINE_RE.match(number)):
         return {"number_complete": False}
     customer = complaint_selectors.customer_get_by_number(number=number)
-    open_orders = list(open_orders_for_number(user=user, number=number).order_by("-accepted_at")[:5])
+    open_orders = _mark_visible(user, list(open_orders_for_number(number=number).order_by("-accepted_at")[:5]))
     return {
         "number_complete": True,
         "customer": customer,
@@ -37,6 +39,14 @@ def customer_card_context(user, raw_number: str) -> dict:
         "is_club": bool(customer and customer.is_club),
         "open_orders": open_orders,
     }
+
+
+def _mark_visible(user, orders: list) -> list:
+    """`visible_to_user` on each order: the card links only to the orders this user may open."""
+    visible = set(work_order_visible_list(user=user).filter(pk__in=[o.pk for o in orders]).values_list("pk", flat=True))
+    for order in orders:
+        order.visible_to_user = order.pk in visible
+    return orders
 
 
 def category_leaves(query: str = "") -> list[dict]:
@@ -133,6 +143,29 @@ def intake_customer(request):
         "oob": True,
     }
     return render(request, "tickets/partials/customer_card.html", context)
+
+
+@login_required
+@permission_required("tickets.add_workorder", raise_exception=True)
+@require_POST
+def intake_urge(request, pk: int):
+    """htmx: log the customer's urge (催办) on an open order from the customer card (R-SP-1 (a)); the row comes
+    back with the count, or with the error where the clerk typed."""
+    note, error, status = request.POST.get("urge_note", ""), "", 200
+    try:
+        services.work_order_urge(
+            order_id=pk, actor=request.user, note=note, channel=request.POST.get("channel", "phone")
+        )
+        note = ""
+    except ValidationError as exc:
+        error, status = " ".join(m for ms in exc.message_dict.values() for m in ms), 400
+    except services.TransitionRefused as exc:
+        error, status = exc.detail, 409
+    except WorkOrder.DoesNotExist as exc:
+        raise Http404 from exc
+    order = _mark_visible(request.user, [orders_with_urges().get(pk=pk)])[0]
+    context = {"o": order, "note": note, "error": error, "done": not error}
+    return render(request, "tickets/partials/urge_row.html", context, status=status)
 
 
 @login_required
