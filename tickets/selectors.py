@@ -173,7 +173,7 @@ def work_order_open_same_matter(*, number: str, category_id: int | None) -> Work
     candidates = (
         WorkOrder.objects.filter(accepted_number=number, order_type=OrderType.COMPLAINT, category__isnull=False)
         .exclude(state=OrderState.CLOSED)
-        .select_related("category")
+        .select_related("category__parent__parent")  # top_level() walks these without a query per order
         .order_by("accepted_at")
     )
     return next((order for order in candidates if order.category.top_level().pk == top.pk), None)

@@ -9,7 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..events import OrderEvent
-from ..models import Callback, FinalReply, FinalReplyApproval, FinalReplyMethod, Satisfaction, WorkOrder
+from ..models import (
+    Callback,
+    FinalReply,
+    FinalReplyApproval,
+    FinalReplyMethod,
+    Satisfaction,
+    WorkOrder,
+    WorkOrderRules,
+)
 from ..models.choices import APPROVAL_PERMISSION, ApprovalKind, CallbackOutcome, OrderState
 from ..selectors import work_order_rules
 from .base import order_lock, require, transition_check, transition_finish
@@ -21,10 +29,12 @@ def _hours(duration: timedelta) -> str:
     return f"{duration.total_seconds() / 3600:g}"
 
 
-def unreachable_attempts_missing(*, order: WorkOrder, since: datetime | None) -> int:
+def unreachable_attempts_missing(
+    *, order: WorkOrder, since: datetime | None, rules: WorkOrderRules | None = None
+) -> int:
     """How many more spaced failed attempts R-FL-5 still needs before "unreachable" may be recorded: after a
     failed attempt, three more within 48 h at least 3 h apart (the numbers are the rules row's)."""
-    rules = work_order_rules()
+    rules = rules or work_order_rules()
     failed = list(
         order.contacts.filter(reached=False, direction="outbound", **({"occurred_at__gte": since} if since else {}))
         .order_by("occurred_at")
@@ -132,9 +142,9 @@ def work_order_reply_customer(
             now=now,
         )
         if method == FinalReplyMethod.UNREACHABLE:
-            still = unreachable_attempts_missing(order=order, since=order.dispatched_at)
+            rules = work_order_rules()
+            still = unreachable_attempts_missing(order=order, since=order.dispatched_at, rules=rules)
             if still:
-                rules = work_order_rules()
                 refusal = _(
                     "The customer may be recorded as unreachable only after %(attempts)d more attempts at least "
                     "%(spacing)s hours apart within %(window)s hours (R-FL-5); %(n)d still missing."
