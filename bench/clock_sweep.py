@@ -79,14 +79,13 @@ from django.utils import timezone  # noqa: E402
 
 from complaints.models import Customer, SkillGroup  # noqa: E402
 from deadlines.clock_models import Clock, ClockKind, ClockPolicy, ClockState  # noqa: E402
-from deadlines.notices import responsible_for  # noqa: E402
+from deadlines.notices import clock_order_facts, responsible_for  # noqa: E402
 from deadlines.sweep import clocks_sweep  # noqa: E402
 from notifications.models import Notification  # noqa: E402
 from notifications.services import notification_enqueue  # noqa: E402
 from org.models import OrgUnit  # noqa: E402
 from org.selectors import unit_supervisor_map  # noqa: E402
 from tickets.models import WorkOrder  # noqa: E402
-from tickets.selectors import clock_order_facts  # noqa: E402
 
 CLOCK_TABLE = Clock._meta.db_table
 ORDER_TABLE = WorkOrder._meta.db_table

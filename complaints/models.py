@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .numbers import validate_phone_number
+from .numbers import mask_number, validate_phone_number
 
 
 class Customer(models.Model):
@@ -31,8 +31,6 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
 
     def __str__(self) -> str:
-        from .numbers import mask_number
-
         return f"{self.name or '-'} {mask_number(self.number)}"
 
     @property

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .models import Customer
+from .models import BusinessItem, CallReason, ComplaintCategory, Customer, ReplyScript, SkillGroup
 from .numbers import normalize_number, validate_phone_number
 
 
@@ -37,8 +37,6 @@ def customer_get_or_create(*, number: str, defaults: dict | None = None) -> Cust
 def reference_seed(*, categories: list[dict], call_reasons: list[str], business_items: list[str],
                    skill_groups: list[dict]) -> None:  # fmt: skip
     """Create missing reference rows (R-WO-1, R-WO-3, R-WO-6). Idempotent; never overwrites admin edits."""
-    from .models import BusinessItem, CallReason, ComplaintCategory, SkillGroup
-
     for position, top in enumerate(categories):
         parent, _ = ComplaintCategory.objects.get_or_create(
             name=top["name"], parent=None, defaults={"sort_order": position}
@@ -58,8 +56,6 @@ CATEGORY_PATH_SEPARATOR = " → "
 
 def _category_ids_by_path(paths: set[str]) -> dict[str, int]:
     """Resolve "top → … → leaf" paths (the form of `ComplaintCategory.path_label`) from one query."""
-    from .models import ComplaintCategory
-
     rows = ComplaintCategory.objects.values_list("id", "parent_id", "name")
     by_parent_and_name = {(parent, name): pk for pk, parent, name in rows}
     resolved, unknown = {}, []
@@ -87,8 +83,6 @@ def reply_scripts_seed(*, scripts: list[dict]) -> int:
     seeded script is not created again). Categories are paths as in `path_label`
     ("信息安全 → 分销商充值卡/储值卡被盗用/遗失"); an empty list makes a general script. An unknown path
     raises ValueError before anything is written."""
-    from .models import ReplyScript
-
     keys = set(ReplyScript.objects.exclude(seed_key=None).values_list("seed_key", flat=True))
     titles = set(ReplyScript.objects.values_list("title", flat=True))
     missing = [row for row in scripts if row["key"] not in keys and row["title"] not in titles]

@@ -183,3 +183,15 @@ def clock_handling_move(*, order, due_at: datetime) -> int:
         clock.save(update_fields=["due_at", "limit", "warn_at", "next_check_at"])
         changed += 1
     return changed
+
+
+def clocks_follow_order_event(sender, *, order, event, at, **details) -> None:
+    """Receiver of the order life-cycle signal (connected by the layer that sends it, `tickets.apps`): clocks
+    follow the order's life cycle (SPEC §3.2); flag changes re-baseline them (R-CLK-RECALC)."""
+    details.pop("signal", None)
+    details.pop("actor", None)
+    if event == "flags_changed":
+        clocks_recalculate(order=order, at=at)
+    if event == "handling_extended":
+        clock_handling_move(order=order, due_at=details["due_at"])
+    clocks_on_event(order=order, event=event, at=at, **details)

@@ -5,16 +5,34 @@ their unit (逐级上报). Each notice is an in-app notification (shown at once)
 unique per clock, event and recipient, so a repeated sweep inserts nothing new."""
 
 import contextlib
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
 from notifications.bulk import notification_bulk_enqueue
+from notifications.tasks import notifications_sweep
 from org.selectors import unit_supervisor_map
-from tickets.selectors import clock_order_facts
 
 from .clock_models import Clock, ClockKind
+
+OrderFacts = Callable[..., dict[int, dict]]
+_order_facts: list[OrderFacts] = []
+
+
+def order_facts_register(provider: OrderFacts) -> None:
+    """The layer that owns orders (tickets) supplies the few order fields a notice needs, by id: `number`,
+    `urgency`, `is_major`, `accepted_by_id`, `assignee_id`, `dispatched_by_id`, `handling_unit_id`,
+    `accepting_unit_id`. This layer knows clocks, not orders, so it asks through this hook."""
+    _order_facts[:] = [provider]
+
+
+def clock_order_facts(*, order_ids: Iterable[int]) -> dict[int, dict]:
+    if not _order_facts:
+        raise ImproperlyConfigured("No order facts provider registered (tickets registers one when it is ready).")
+    return _order_facts[0](order_ids=order_ids)
 
 
 def responsible_for(clock_kind: str, facts: dict) -> tuple[int | None, int | None]:
@@ -67,8 +85,6 @@ def clock_notices_record(*, warned_ids: list[int], breached_ids: list[int], now:
 
 
 def _kick_delivery() -> None:
-    from notifications.tasks import notifications_sweep
-
     # The periodic sweep delivers them anyway; a broker hiccup must not fail the clock sweep.
     with contextlib.suppress(Exception):
         notifications_sweep.delay()

@@ -16,10 +16,11 @@ import threading
 import time
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from deadlines.clock_models import Clock, ClockState
 from deadlines.engine import DAY_US, CompiledCalendar
 from deadlines.models import BusinessCalendar, HolidayDate, WeeklyPeriod
 
@@ -143,29 +144,10 @@ def _time_us(moment) -> int:
     return ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000 + moment.microsecond
 
 
-def clock_visible_list(*, user):
-    """Clocks of the orders this user may see (SPEC §1), with their order."""
-    from django.db.models import Q
-
-    from tickets.selectors import order_visibility_q
-
-    from .clock_models import Clock
-
-    return Clock.objects.select_related("order").filter(order_visibility_q(user=user, prefix="order__") or Q())
-
-
 def clock_overdue_exists():
     """A subquery expression for querysets of orders: does the order have an overdue clock? (R-CLK-BREACH)"""
-    from django.db.models import Exists, OuterRef
-
-    from .clock_models import Clock, ClockState
-
     return Exists(Clock.objects.filter(order=OuterRef("pk"), state=ClockState.OVERDUE))
 
 
 def clock_at_risk_exists():
-    from django.db.models import Exists, OuterRef
-
-    from .clock_models import Clock, ClockState
-
     return Exists(Clock.objects.filter(order=OuterRef("pk"), state=ClockState.RUNNING, warned_at__isnull=False))

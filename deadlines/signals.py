@@ -19,22 +19,3 @@ def _calendar_rows_changed(**kwargs) -> None:
 for _model in (BusinessCalendar, WeeklyPeriod, HolidayDate):
     for _signal in (post_save, post_delete):
         _signal.connect(_calendar_rows_changed, sender=_model, dispatch_uid=f"deadlines-{_model.__name__}")
-
-
-def _order_event(sender, *, order, event, at, **details) -> None:
-    """Clocks follow the order's life cycle (SPEC §3.2); flag changes re-baseline them (R-CLK-RECALC)."""
-    from deadlines.clocks import clock_handling_move, clocks_on_event, clocks_recalculate
-
-    details.pop("signal", None)
-    details.pop("actor", None)
-    if event == "flags_changed":
-        clocks_recalculate(order=order, at=at)
-    if event == "handling_extended":
-        clock_handling_move(order=order, due_at=details["due_at"])
-    clocks_on_event(order=order, event=event, at=at, **details)
-
-
-def connect_order_events() -> None:
-    from tickets.events import order_event
-
-    order_event.connect(_order_event, dispatch_uid="deadlines-order-event")

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import send_mail
@@ -270,13 +271,15 @@ def _attempt_budget() -> int:
     return int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 8))
 
 
+# By name: the task module imports this one, so this one does not import it back.
+DELIVER_TASK = "notifications.tasks.notification_deliver_task"
+
+
 def _schedule_delivery(notification_id: int) -> None:
     """After commit: queue the delivery task. A broker outage is not the caller's problem; the
     sweep picks the row up."""
-    from notifications.tasks import notification_deliver_task
-
     try:
-        notification_deliver_task.apply_async(args=[notification_id])
+        current_app.send_task(DELIVER_TASK, args=[notification_id])
     except Exception:
         logger.warning(
             "Could not queue delivery of notification %s; the sweep will send it", notification_id, exc_info=True

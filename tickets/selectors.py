@@ -2,8 +2,10 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from complaints.models import ComplaintCategory, SkillGroup
 from deadlines.models import Clock
 from deadlines.selectors import clock_at_risk_exists, clock_overdue_exists
+from org.models import OrgUnit
 from org.selectors import user_is_branch_level, user_scope_unit_ids
 
 from .models import (
@@ -22,6 +24,12 @@ from .models import (
 # planned in ~27 ms, 5 in ~5 ms); category labels come from one map (complaints.selectors).
 LIST_RELATED = ("customer", "accepting_unit", "handling_unit", "accepted_by", "assignee")
 DETAIL_RELATED = ("call_reason", "business_item")  # the rest are shown as ids or from the label map
+
+# Units an order can be dispatched to: not a branch or a region (R-WO-8).
+HANDLING_UNIT_KINDS = {
+    OrgUnit.Kind.DEPARTMENT, OrgUnit.Kind.GROUP, OrgUnit.Kind.PARTNER, OrgUnit.Kind.SERVICE_CENTRE,
+    OrgUnit.Kind.HALL,
+}  # fmt: skip
 
 
 def work_order_visible_list(*, user) -> QuerySet[WorkOrder]:
@@ -134,10 +142,6 @@ def extension_pending_list(*, user) -> QuerySet[ExtensionRequest]:
 
 def handling_unit_list() -> QuerySet:
     """Units an order can be dispatched to (the dispatch and redispatch forms' choices)."""
-    from org.models import OrgUnit
-
-    from .services.dispatching import HANDLING_UNIT_KINDS
-
     return OrgUnit.objects.filter(is_active=True, kind__in=HANDLING_UNIT_KINDS).order_by("kind", "code")
 
 
@@ -151,8 +155,6 @@ def final_reply_previous(*, order: WorkOrder) -> FinalReply | None:
 
 def intake_city_choices() -> list[str]:
     """Cities that have a skill group (R-WO-6): the suggestions of the intake form's home-city field."""
-    from complaints.models import SkillGroup
-
     return list(SkillGroup.objects.filter(is_active=True).order_by("city").values_list("city", flat=True))
 
 
@@ -164,8 +166,6 @@ def work_order_rules() -> WorkOrderRules:
 def work_order_open_same_matter(*, number: str, category_id: int | None) -> WorkOrder | None:
     """The open complaint on this number under the same top-level category, if any (R-SP-1 (a)): across every
     unit, since the customer may call anywhere. A number has few orders, so their categories are compared here."""
-    from complaints.models import ComplaintCategory
-
     category = ComplaintCategory.objects.filter(pk=category_id).first() if category_id else None
     if category is None or not number:
         return None
@@ -177,3 +177,8 @@ def work_order_open_same_matter(*, number: str, category_id: int | None) -> Work
         .order_by("accepted_at")
     )
     return next((order for order in candidates if order.category.top_level().pk == top.pk), None)
+
+
+def clock_visible_list(*, user) -> QuerySet[Clock]:
+    """Clocks of the orders this user may see (SPEC §1), with their order."""
+    return Clock.objects.select_related("order").filter(order_visibility_q(user=user, prefix="order__") or Q())

@@ -134,10 +134,11 @@ def test_phone_task_at_night_appears_in_the_morning(staff):
 
 @pytest.mark.django_db
 def test_due_row_is_queued_after_commit_only(sms, monkeypatch, django_capture_on_commit_callbacks):
-    from notifications import tasks
+    from notifications import services, tasks
 
     queued = []
-    monkeypatch.setattr(tasks.notification_deliver_task, "apply_async", lambda args: queued.append(args))
+    assert tasks.notification_deliver_task.name == services.DELIVER_TASK
+    monkeypatch.setattr(services.current_app, "send_task", lambda name, args: queued.append(args))
 
     with time_machine.travel(at(10), tick=False), django_capture_on_commit_callbacks(execute=True) as callbacks:
         notification = enqueue_sms()

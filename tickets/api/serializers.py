@@ -6,7 +6,6 @@ from rest_framework import serializers
 
 from complaints.numbers import mask_number
 from complaints.selectors import category_path_labels
-from deadlines.api import ClockSerializer
 
 from ..models import (
     Attachment,
@@ -32,6 +31,8 @@ from ..models.choices import (
     Satisfaction,
     Urgency,
 )
+from ..selectors import work_order_allowed_transitions
+from .clocks import ClockSerializer
 
 FLAGS = ("is_major", "is_repeat", "is_batch", "is_escalated", "escalation_tendency", "is_collective", "is_media")
 
@@ -169,8 +170,6 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
         return ExtensionRequestSerializer(order.extension_requests.all(), many=True).data
 
     def get_allowed_transitions(self, order: WorkOrder) -> list[str]:
-        from ..selectors import work_order_allowed_transitions
-
         return work_order_allowed_transitions(order=order, user=self.context["request"].user)
 
 

@@ -10,10 +10,11 @@ from complaints.api import (
     ReplyScriptViewSet,
     SkillGroupViewSet,
 )
-from deadlines.api import ClockViewSet, DueTimeView
+from deadlines.api import DueTimeView
 from notifications.api import NotificationViewSet
 from org.api import OrgUnitViewSet
 
+from .clocks import ClockViewSet
 from .views import ExtensionViewSet, WorkOrderViewSet
 
 router = DefaultRouter()

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from notifications.services import notification_enqueue
+
 from ..events import OrderEvent, order_event
 from ..models import TimelineEntry, WorkOrder
 from ..permissions import order_visible_to
@@ -64,8 +66,6 @@ def notify_first_owner_on_commit(*, order: WorkOrder, entry: TimelineEntry) -> N
     order_id, entry_id = order.id, entry.id
 
     def send() -> None:
-        from notifications.services import notification_enqueue
-
         fresh = WorkOrder.objects.select_related("accepted_by").get(pk=order_id)
         notification_enqueue(
             channel="in_app",

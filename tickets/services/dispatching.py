@@ -6,22 +6,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deadlines.policies import handling_limit_default
 from org.models import OrgUnit
 
 from ..events import OrderEvent
 from ..models import DepartmentReply, WorkOrder
+from ..selectors import HANDLING_UNIT_KINDS
 from .base import order_lock, require, transition_check, transition_finish
-
-HANDLING_UNIT_KINDS = {
-    OrgUnit.Kind.DEPARTMENT, OrgUnit.Kind.GROUP, OrgUnit.Kind.PARTNER, OrgUnit.Kind.SERVICE_CENTRE,
-    OrgUnit.Kind.HALL,
-}  # fmt: skip
 
 
 def handling_due_default(*, order: WorkOrder, at: datetime) -> datetime:
     """R-CLK-HANDLE: the handling limit when the dispatcher sets none, from the clock policy table."""
-    from deadlines.policies import handling_limit_default
-
     return at + handling_limit_default(order=order)
 
 

@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from notifications.services import notification_enqueue
+
 from ..models import Channel, OrderState, TimelineEntry, WorkOrder
 from ..permissions import order_visible_to
 from .base import require
@@ -40,8 +42,6 @@ def work_order_urge(*, order_id: int, actor, note: str, channel: str = Channel.P
 
 def _notify(*, order_id: int, entry_id: int) -> None:
     """Its dispatcher and handler hear of the urge (R-SP-1); before dispatch, the first-contact owner does."""
-    from notifications.services import notification_enqueue
-
     order = WorkOrder.objects.select_related("dispatched_by", "assignee", "accepted_by").get(pk=order_id)
     entry = TimelineEntry.objects.get(pk=entry_id)
     people = [user for user in (order.dispatched_by, order.assignee) if user is not None] or [order.accepted_by]

@@ -1,8 +1,12 @@
 """Small presentation helpers of the workspace templates."""
 
+from urllib.parse import urlencode
+
 from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from ..models import OrderState
 
 register = template.Library()
 
@@ -69,8 +73,6 @@ def countdown_formats() -> dict:
 
 @register.filter
 def state_label(value: str) -> str:
-    from ..models import OrderState
-
     return str(OrderState(value).label) if value in OrderState.values else value
 
 
@@ -89,7 +91,5 @@ def field(bound_field, css: str = ""):
 @register.simple_tag
 def query_with(query: str, **params) -> str:
     """A page link that keeps the current filters."""
-    from urllib.parse import urlencode
-
     extra = urlencode(params)
     return f"?{query}&{extra}" if query else f"?{extra}"

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from complaints.services import reference_seed, reply_scripts_seed
+from deadlines.policies import clock_policies_seed
+from deadlines.services import calendar_seed_defaults, holiday_seed_from_chinese_calendar
 from org.services import org_units_seed, roles_seed
 from tickets.services.rules import work_order_rules_seed
 
@@ -21,9 +23,6 @@ class Command(BaseCommand):
         )  # fmt: skip
         scripts = json.loads((settings.BASE_DIR / "fixtures" / "reply_scripts.json").read_text(encoding="utf-8"))
         reply_scripts_seed(scripts=scripts["scripts"])
-        from deadlines.policies import clock_policies_seed
-        from deadlines.services import calendar_seed_defaults, holiday_seed_from_chinese_calendar
-
         calendar_seed_defaults()
         holiday_seed_from_chinese_calendar()
         clock_policies_seed()
