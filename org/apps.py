@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class OrgConfig(AppConfig):
     name = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from .tokens import signals_connect
+
+        signals_connect()

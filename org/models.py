@@ -40,3 +40,28 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApiToken(models.Model):
+    """An API key of one user (issue 8 §4). Only the key's SHA-256 is stored; the key itself is shown once,
+    when it is issued. A user may hold several (one per script or device); each expires, and a password
+    change or deactivation revokes them all (`auth_hash` ties the token to the password it was issued under)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, unique=True, editable=False)
+    auth_hash = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="org_apitoken_user_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name or self.pk}"

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+from org.models import ApiToken
+from org.tokens import api_token_key_hash
 from tests.factories import (
     STANDARD_MASKED,
     STANDARD_NUMBER,
@@ -78,7 +79,7 @@ def test_token_auth(api, world, fast_hashing):
 
     # then
     assert token.status_code == 200
-    assert token.data["token"] == Token.objects.get(user=world.clerk).key
+    assert ApiToken.objects.get(user=world.clerk).key_hash == api_token_key_hash(token.data["token"])
     assert listed.status_code == 200
     assert [row["number"] for row in listed.data["results"]] == [order.number]
 

@@ -1,5 +1,4 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from complaints.api import (
@@ -12,7 +11,7 @@ from complaints.api import (
 )
 from deadlines.api import DueTimeView
 from notifications.api import NotificationViewSet
-from org.api import OrgUnitViewSet
+from org.api import ApiTokenViewSet, OrgUnitViewSet, TokenObtainView
 
 from .clocks import ClockViewSet
 from .views import ExtensionViewSet, WorkOrderViewSet
@@ -29,9 +28,10 @@ router.register("units", OrgUnitViewSet, basename="unit")
 router.register("clocks", ClockViewSet, basename="clock")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("auth/tokens", ApiTokenViewSet, basename="api-tokens")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("due-time/", DueTimeView.as_view(), name="due-time"),
     path("", include(router.urls)),
 ]
