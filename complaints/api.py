@@ -1,5 +1,6 @@
 """Reference data for the back office (R-API-1): categories, call reasons, business items, skill groups,
-the reply scripts of a category (R-KB-1), and the customer card of an accepted number."""
+the reply scripts of a category (R-KB-1), and the customer card's serializer (its endpoints are
+tickets/api/lookups.py)."""
 
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,7 +8,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from .models import BusinessItem, CallReason, ComplaintCategory, Customer, ReplyScript, SkillGroup
-from .numbers import mask_number, normalize_number
+from .numbers import mask_number
 from .selectors import reply_script_list, reply_scripts_for_category
 
 
@@ -93,6 +94,9 @@ class SkillGroupViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    """A customer card, the number masked (R-SEC-2). Served by tickets/api/lookups.py: a customer is reached by
+    the number lookup or through an order the caller may see, which needs the order visibility rule."""
+
     number = serializers.SerializerMethodField()
 
     class Meta:
@@ -101,23 +105,6 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     def get_number(self, customer) -> str:
         return mask_number(customer.number)
-
-
-@extend_schema(parameters=[OpenApiParameter("number", str, required=True, description="The accepted number.")])
-class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
-    """The customer card of one accepted number. Customers are confidential (R-SEC-2): there is no
-    browsing, only a look-up by number, and the number comes back masked."""
-
-    serializer_class = CustomerSerializer
-    pagination_class = None
-
-    def get_queryset(self):
-        if self.action == "retrieve" or getattr(self, "swagger_fake_view", False):
-            return Customer.objects.all()
-        number = self.request.query_params.get("number")
-        if not number:
-            raise ValidationError({"number": ["Give the accepted number to look up."]})
-        return Customer.objects.filter(number=normalize_number(number))
 
 
 class ReplyScriptSerializer(serializers.ModelSerializer):

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tickets.middleware.htmx_login_redirect",
+    # Responses to signed-in users and the API carry customers' numbers: Cache-Control private, no-store (R-SEC-2).
+    "tickets.middleware.private_no_store",
     # Last, as django-axes requires: it turns a locked-out login into the lockout page (R-SEC-3).
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,5 +1,6 @@
 """R-SP-1 (a) in the browser: typing the number of a customer with an open order shows it on the card; the clerk
-logs the urge there (button or Enter) without submitting the intake form, and no new order is made."""
+logs the urge there (button or Enter) without submitting the intake form, and no new order is made. The order is
+another hall's: the row posts the number typed in the form with the note (R-SEC-1), else it would be a 404."""
 
 import pytest
 from playwright.sync_api import expect
@@ -25,7 +26,7 @@ def test_a_clerk_logs_an_urge_from_the_customer_card(cast, open_as, shot):
     expect(clerk.locator(f'[data-urge-row="{order.number}"] [data-urge-error]')).to_contain_text("请记录客户所说内容")
 
     # Enter in the note logs the urge: the intake form is not submitted
-    note = clerk.locator(f'[data-urge-row="{order.number}"] input[name="urge_note"]')
+    note = clerk.locator(f'[data-urge-row="{order.number}"] input[name="urge_note_{order.pk}"]')
     note.fill("客户来厅催问销户进度")
     note.press("Enter")
     expect(clerk.locator(f'[data-urge-row="{order.number}"] [data-urge-logged]')).to_be_visible()

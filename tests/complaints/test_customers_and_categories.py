@@ -114,16 +114,20 @@ def test_customer_lookup_needs_a_number_and_shows_it_masked(api, world):
     CustomerFactory(number="13812345678", name="张先生")
     api.force_login(world.clerk)
 
-    assert api.get("/api/v1/customers/").status_code == 400
-    found = api.get("/api/v1/customers/", {"number": "+8613812345678"})
+    assert api.post("/api/v1/customers/lookup/", {}, format="json").status_code == 400
+    found = api.post("/api/v1/customers/lookup/", {"number": "+8613812345678"}, format="json")
 
     assert found.status_code == 200
     assert [(c["number"], c["name"]) for c in found.data] == [("138****5678", "张先生")]
+    # R-SEC-2: the number never in a URL; the old GET look-up refuses it, naming the field
+    refused = api.get("/api/v1/customers/", {"number": "13812345678"})
+    assert refused.status_code == 400 and list(refused.data) == ["number"]
 
 
 def test_reference_api_needs_authentication(api, world):
-    for path in ("/api/v1/categories/", "/api/v1/customers/?number=13812345678", "/api/v1/units/"):
+    for path in ("/api/v1/categories/", "/api/v1/customers/", "/api/v1/units/"):
         assert api.get(path).status_code == 401
+    assert api.post("/api/v1/customers/lookup/", {"number": "13812345678"}).status_code == 401
 
 
 def test_retired_call_reasons_are_not_offered(api, world):

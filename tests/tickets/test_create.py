@@ -343,3 +343,27 @@ def test_order_accepted_at_a_partner_outlet_is_a_channel_order(world):
     outlet = OrgUnitFactory(code="partner-futian", kind="partner", parent=world.south)
     seller = UserFactory(roles=["front_line"], units=[outlet])
     assert work_order_make(actor=seller).origin == "channel"
+
+
+def test_repeat_linked_to_an_order_the_clerk_may_not_see_is_refused_like_a_missing_one(world):
+    # given an order of the north hall, which the south clerk may not see (R-SEC-1)
+    hidden = work_order_make(actor=world.clerk_north, handling_method="record", accepted_number="13900000021")
+
+    # when the south clerk links a repeat complaint to it, and to an id that does not exist
+    invisible = refused_fields(world, is_repeat=True, previous_order_id=hidden.id, repeat_reason="不满意")
+    missing = refused_fields(world, is_repeat=True, previous_order_id=999_999, repeat_reason="不满意")
+
+    # then both are the same answer, naming previous_order, and nothing is linked or pre-filled
+    assert invisible == missing and list(invisible) == ["previous_order"]
+    assert not WorkOrder.objects.filter(previous_order=hidden).exists()
+
+
+# --- R-WO-7 letters, the customer's tier (issue 8 §7a) ----------------------------------------------------
+def test_a_letter_order_needs_the_letter_attached(world):
+    errors = refused_fields(world, channel="letter")
+    assert list(errors) == ["attachments"] and "R-WO-7" in errors["attachments"][0]
+
+
+def test_an_unknown_customer_tier_is_refused_not_dropped(world):
+    errors = refused_fields(world, customer={"name": "张先生", "home_city": "深圳", "tier": "platinum"})
+    assert list(errors) == ["customer.tier"]

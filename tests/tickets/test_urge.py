@@ -67,7 +67,9 @@ def test_an_urge_is_on_the_timeline_and_tells_the_dispatcher_and_the_handler(wor
     order = work_order_at(OrderState.PROCESSING, world=world)
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.work_order_urge(order_id=order.id, actor=world.clerk_north, note="客户来厅催问进度")
+        first = services.work_order_urge(
+            order_id=order.id, actor=world.clerk_north, note="客户来厅催问进度", accepted_number=order.accepted_number
+        )  # another hall: with the customer's number (R-SEC-1)
     with django_capture_on_commit_callbacks(execute=True):
         second = services.work_order_urge(order_id=order.id, actor=world.clerk, note="又来电催办", channel="phone")
 
@@ -87,7 +89,9 @@ def test_an_urge_is_on_the_timeline_and_tells_the_dispatcher_and_the_handler(wor
 def test_an_urge_before_dispatch_tells_the_first_contact_owner(world, django_capture_on_commit_callbacks):
     order = work_order_make(actor=world.clerk)
     with django_capture_on_commit_callbacks(execute=True):
-        services.work_order_urge(order_id=order.id, actor=world.clerk_north, note="催办")
+        services.work_order_urge(
+            order_id=order.id, actor=world.clerk_north, note="催办", accepted_number=order.accepted_number
+        )
     assert [n.recipient for n in Notification.objects.filter(order=order, kind="urge")] == [world.clerk]
 
 
@@ -118,3 +122,29 @@ def test_the_api_logs_an_urge_and_names_bad_fields(world, api):
     assert bad.status_code == 400 and set(bad.data) == {"note", "channel"}
     assert good.status_code == 201 and good.data["kind"] == "urge"
     assert order.timeline.filter(kind="urge").count() == 1
+
+
+# --- one rule for the card and the API (R-SEC-1, issue 8 §1) ----------------------------------------------
+def test_another_halls_order_is_urged_only_with_its_accepted_number(world):
+    order = work_order_make(actor=world.clerk_north, accepted_number="13900000031")  # the south clerk cannot see it
+
+    for number in ("", "13900000032"):  # an id alone, a wrong number
+        with pytest.raises(WorkOrder.DoesNotExist):
+            services.work_order_urge(order_id=order.id, actor=world.clerk, note="催办", accepted_number=number)
+    # refused before anything about the order could be told: a blank note or a closed order answer 404 too
+    with pytest.raises(WorkOrder.DoesNotExist):
+        services.work_order_urge(order_id=order.id, actor=world.clerk, note=" ", channel="pigeon")
+    assert not TimelineEntry.objects.filter(kind="urge").exists()
+
+    entry = services.work_order_urge(
+        order_id=order.id, actor=world.clerk, note="客户来厅催问", accepted_number="+86 139 0000 0031"
+    )
+    assert entry.order_id == order.id and entry.data["urge_count"] == 1
+
+
+def test_an_urge_note_with_a_null_character_is_refused(world):
+    order = work_order_make(actor=world.clerk)
+    with pytest.raises(ValidationError) as exc:
+        services.work_order_urge(order_id=order.id, actor=world.clerk, note="催\x00办")
+    assert list(exc.value.message_dict) == ["note"]
+    assert not order.timeline.filter(kind="urge").exists()

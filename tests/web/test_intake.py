@@ -46,7 +46,7 @@ def test_the_intake_page(world, login):
     html = response.content.decode()
     assert response.status_code == 200
     assert 'name="order_type"' in html and 'value="consultation"' in html
-    assert "受理号码" in html and 'hx-get="/orders/new/customer/"' in html
+    assert "受理号码" in html and 'hx-post="/orders/new/customer/"' in html  # the number in the body, not the URL
     assert world.category.name in html  # the category tree, leaves only
     assert 'data-show-when="order_type=complaint"' in html
 
@@ -135,7 +135,9 @@ def test_a_refused_attachment_saves_nothing(world, login):
 def test_customer_card_of_a_club_customer_locks_urgency(world, login):
     CustomerFactory(number=CLUB_NUMBER, tier=Customer.Tier.CLUB, name="赵女士", brand="全球通")
 
-    response = login(world.clerk).get("/orders/new/customer/", {"accepted_number": CLUB_NUMBER}, HTTP_HX_REQUEST="true")
+    response = login(world.clerk).post(
+        "/orders/new/customer/", {"accepted_number": CLUB_NUMBER}, HTTP_HX_REQUEST="true"
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -147,7 +149,7 @@ def test_customer_card_of_a_club_customer_locks_urgency(world, login):
 
 def test_customer_card_of_an_ordinary_customer_leaves_urgency_free(world, login):
     CustomerFactory(number="13900002222")
-    html = login(world.clerk).get("/orders/new/customer/", {"accepted_number": "13900002222"}).content.decode()
+    html = login(world.clerk).post("/orders/new/customer/", {"accepted_number": "13900002222"}).content.decode()
     assert 'name="urgency" id="id_urgency"' in html and "disabled" not in html
     assert 'value="extra_urgent"' not in html
 
@@ -155,14 +157,14 @@ def test_customer_card_of_an_ordinary_customer_leaves_urgency_free(world, login)
 def test_customer_card_shows_open_orders_as_a_possible_urge(world, login):
     order = work_order_make(actor=world.clerk)
 
-    html = login(world.clerk).get("/orders/new/customer/", {"accepted_number": "138 1234 5678"}).content.decode()
+    html = login(world.clerk).post("/orders/new/customer/", {"accepted_number": "138 1234 5678"}).content.decode()
 
     assert "可能是催办，不是新投诉" in html
     assert f'href="/orders/{order.id}/"' in html
 
 
 def test_customer_card_waits_for_a_complete_number(world, login):
-    html = login(world.clerk).get("/orders/new/customer/", {"accepted_number": "13812"}).content.decode()
+    html = login(world.clerk).post("/orders/new/customer/", {"accepted_number": "13812"}).content.decode()
     assert "输入受理号码后显示客户资料" in html and "data-customer-card" not in html
 
 
@@ -199,7 +201,7 @@ def test_the_card_shows_open_orders_of_every_hall_and_logs_an_urge(world, login)
     client = login(world.clerk)
 
     # when the south clerk types the number
-    card = client.get("/orders/new/customer/", {"accepted_number": "13900003333"}, HTTP_HX_REQUEST="true")
+    card = client.post("/orders/new/customer/", {"accepted_number": "13900003333"}, HTTP_HX_REQUEST="true")
     html = card.content.decode()
 
     # then the order is listed with its state and an urge button, without a link it could not follow
@@ -210,8 +212,12 @@ def test_the_card_shows_open_orders_of_every_hall_and_logs_an_urge(world, login)
     assert f'hx-post="/orders/{order.pk}/urge/"' in html
 
     # and an empty note is refused where it was typed, a real one is logged
-    empty = client.post(f"/orders/{order.pk}/urge/", {"urge_note": " "}, HTTP_HX_REQUEST="true")
-    logged = client.post(f"/orders/{order.pk}/urge/", {"urge_note": "客户到厅催问进度"}, HTTP_HX_REQUEST="true")
+    # (with the number typed in the intake form: another hall's order, R-SEC-1)
+    typed = {"accepted_number": "13900003333"}
+    empty = client.post(f"/orders/{order.pk}/urge/", {"urge_note": " ", **typed}, HTTP_HX_REQUEST="true")
+    logged = client.post(
+        f"/orders/{order.pk}/urge/", {"urge_note": "客户到厅催问进度", **typed}, HTTP_HX_REQUEST="true"
+    )
 
     assert empty.status_code == 400 and "data-urge-error" in empty.content.decode()
     assert logged.status_code == 200 and 'data-urges="1"' in logged.content.decode()

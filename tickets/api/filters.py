@@ -1,10 +1,22 @@
 import django_filters
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from complaints.numbers import normalize_number
 from org.selectors import unit_subtree_ids
 
 from ..models import Channel, HandlingMethod, OrderState, OrderType, Urgency, WorkOrder
 from ..selectors import order_units_q
+
+NUMBER_IN_BODY = _(
+    "Send the number in the body of a POST to /api/v1/orders/search/: a number in a URL reaches the logs."
+)
+
+
+def refuse_number_in_url(value: str) -> None:
+    """The old `?accepted_number=` answers 400 naming itself: the number goes in a POST body instead."""
+    if value:
+        raise ValidationError(NUMBER_IN_BODY)
 
 
 class WorkOrderFilter(django_filters.FilterSet):
@@ -17,7 +29,11 @@ class WorkOrderFilter(django_filters.FilterSet):
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     handling_method = django_filters.MultipleChoiceFilter(choices=HandlingMethod.choices)
     number = django_filters.CharFilter(field_name="number", lookup_expr="istartswith")
-    accepted_number = django_filters.CharFilter(method="filter_accepted_number")
+    # R-SEC-2: a number in a URL reaches access logs; search by number with POST /api/v1/orders/search/.
+    accepted_number = django_filters.CharFilter(
+        method="filter_accepted_number", validators=[refuse_number_in_url],
+        label="refused (400): POST the number to /api/v1/orders/search/",
+    )  # fmt: skip
     category = django_filters.NumberFilter(field_name="category_id")
     unit = django_filters.NumberFilter(method="filter_unit", label="accepting or handling unit (with sub-units)")
     accepted_after = django_filters.IsoDateTimeFilter(field_name="accepted_at", lookup_expr="gte")

@@ -218,6 +218,15 @@ class WorkOrderCreateSerializer(serializers.Serializer):
     repeat_reason = serializers.CharField(required=False, allow_blank=True)
     accepting_unit = serializers.IntegerField(required=False, allow_null=True, source="accepting_unit_id")
     customer = CustomerInput(required=False)
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list,
+        help_text="Files attached at acceptance (multipart/form-data). A fax/letter order (channel `letter`) "
+        "needs the letter here (R-WO-7).",
+    )  # fmt: skip
+    attachment_kind = serializers.ChoiceField(
+        choices=Attachment.Kind.choices, required=False, default=Attachment.Kind.OTHER,
+        help_text="The kind of every file in `attachments`.",
+    )  # fmt: skip
 
 
 class DispatchInput(serializers.Serializer):
@@ -298,6 +307,11 @@ class ContactInput(serializers.Serializer):
 class UrgeInput(serializers.Serializer):
     note = serializers.CharField(help_text="What the customer said (R-SP-1 催办).")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.PHONE)
+    accepted_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20,
+        help_text="The customer's accepted number, as on the intake card. Needed to urge an order of another "
+        "unit, which you may not otherwise see; it must be the order's (else 404).",
+    )  # fmt: skip
 
 
 class AttachmentInput(serializers.Serializer):

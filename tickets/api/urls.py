@@ -5,7 +5,6 @@ from complaints.api import (
     BusinessItemViewSet,
     CallReasonViewSet,
     CategoryViewSet,
-    CustomerViewSet,
     ReplyScriptViewSet,
     SkillGroupViewSet,
 )
@@ -14,6 +13,7 @@ from notifications.api import NotificationViewSet
 from org.api import ApiTokenViewSet, OrgUnitViewSet, TokenObtainView
 
 from .clocks import ClockViewSet
+from .lookups import CustomerViewSet, OrderNumberSearchView
 from .views import ExtensionViewSet, WorkOrderViewSet
 
 router = DefaultRouter()
@@ -33,5 +33,6 @@ router.register("auth/tokens", ApiTokenViewSet, basename="api-tokens")
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("due-time/", DueTimeView.as_view(), name="due-time"),
+    path("orders/search/", OrderNumberSearchView.as_view(), name="order-search"),  # by number, POSTed (R-SEC-2)
     path("", include(router.urls)),
 ]

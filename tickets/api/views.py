@@ -3,6 +3,7 @@
 from dataclasses import fields as dataclass_fields
 
 from django.db import transaction
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +15,7 @@ from notifications.api import NotificationSerializer
 from notifications.selectors import notification_list_for_order
 
 from .. import selectors, services
-from ..models import ExtensionRequest, WorkOrder
+from ..models import Attachment, ExtensionRequest, WorkOrder
 from . import serializers as s
 from .filters import WorkOrderFilter
 
@@ -75,7 +76,10 @@ class WorkOrderViewSet(
         data["journalist"] = dict(data.get("journalist") or {})
         data["customer"] = dict(data.get("customer") or {})
         intake = services.OrderIntake(**{k: v for k, v in data.items() if k in INTAKE_FIELDS})
-        order = services.work_order_create(actor=request.user, intake=intake)
+        order = services.work_order_accept(
+            actor=request.user, intake=intake, files=data.get("attachments") or [],
+            attachment_kind=data.get("attachment_kind") or Attachment.Kind.OTHER,
+        )  # fmt: skip
         return Response(self.detail_of(order.id), status=status.HTTP_201_CREATED)
 
     dispatch_order = _transition_action("dispatch_order", s.DispatchInput, services.work_order_dispatch)
@@ -124,10 +128,17 @@ class WorkOrderViewSet(
     @action(detail=True, methods=["post"])
     def urge(self, request, pk=None):
         """The customer urges (催办) this open order instead of complaining anew (R-SP-1 (a)): logged on the
-        timeline, its dispatcher and handler notified. 409 on a closed order."""
-        order = self.get_object()
+        timeline, its dispatcher and handler notified. 409 on a closed order.
+
+        One rule with the browser's customer card (R-SEC-1): an order the caller may not otherwise see (another
+        hall's) is urged only by intake staff and only with the customer's `accepted_number`, which must be the
+        order's; an id alone or a wrong number answers 404, like an order that does not exist."""
         data = self.validated(s.UrgeInput, request)
-        entry = services.work_order_urge(order_id=order.id, actor=request.user, **data)
+        try:
+            order_id = int(pk)
+        except (TypeError, ValueError):
+            raise Http404 from None
+        entry = services.work_order_urge(order_id=order_id, actor=request.user, **data)
         return Response(s.TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], responses={200: s.AttachmentSerializer(many=True)})

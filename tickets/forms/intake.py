@@ -16,7 +16,10 @@ from .widgets import MultipleFileField, local_datetime_field, now_local_minute
 FLAG_FIELDS = ("is_major", "is_repeat", "is_batch", "is_escalated", "escalation_tendency", "is_collective", "is_media")
 
 # Service error keys that the form names differently.
-SERVICE_FIELD_MAP = {"journalist": "journalist_name", "home_city": "customer_home_city", "file": "attachments"}
+SERVICE_FIELD_MAP = {
+    "journalist": "journalist_name", "home_city": "customer_home_city", "customer.home_city": "customer_home_city",
+    "customer.tier": "customer_tier", "file": "attachments",
+}  # fmt: skip
 
 
 def _text(label, *, required=False, max_length=None, rows=None, help_text=""):

@@ -22,7 +22,7 @@ def work_order_accept(
         for error in attachment_file_errors(uploaded_file=f)
     ]
     try:
-        order = work_order_create(actor=actor, intake=intake)
+        order = work_order_create(actor=actor, intake=intake, attachment_count=len(files))
     except ValidationError as exc:
         if file_errors:
             raise ValidationError({**exc.message_dict, "attachments": file_errors}) from exc

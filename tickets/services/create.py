@@ -15,6 +15,7 @@ from org.models import OrgUnit
 
 from ..events import OrderEvent, order_event
 from ..models import Channel, HandlingMethod, OrderOrigin, OrderType, Urgency, WorkOrder
+from ..permissions import order_visible_to
 from ..selectors import work_order_open_same_matter, work_order_rules
 from .base import require
 from .numbering import order_number_next
@@ -78,18 +79,22 @@ class OrderIntake:
 
 
 @transaction.atomic
-def work_order_create(*, actor, intake: OrderIntake) -> WorkOrder:
+def work_order_create(*, actor, intake: OrderIntake, attachment_count: int = 0) -> WorkOrder:
     """Create an order. 提交/直接答复 close it in the same transaction (R-WO-5); 转派/外派 leave it
-    `accepted`, waiting for dispatch. Raises ValidationError naming every bad field; saves nothing then."""
+    `accepted`, waiting for dispatch. Raises ValidationError naming every bad field; saves nothing then.
+
+    `attachment_count` is the number of files the caller attaches in the same transaction
+    (`work_order_accept`): a fax/letter order needs its letter (R-WO-7)."""
     if not actor.has_perm("tickets.add_workorder"):
         raise PermissionDenied(_("You may not accept work orders."))
     now = timezone.now()
     errors: dict[str, list[str]] = {}
     unit = _accepting_unit(actor=actor, unit_id=intake.accepting_unit_id, errors=errors)
     _check_type_rules(intake=intake, errors=errors)
-    _check_channel_and_flags(intake=intake, errors=errors)
+    _check_channel_and_flags(intake=intake, attachment_count=attachment_count, errors=errors)
     _check_times(intake=intake, now=now, errors=errors)
-    previous = _check_repeat(intake=intake, errors=errors)
+    previous = _check_repeat(intake=intake, actor=actor, errors=errors)
+    _check_customer_input(intake=intake, errors=errors)
     if not (intake.content or "").strip():
         errors.setdefault("content", []).append(_("Record the customer's request."))
     try:
@@ -208,9 +213,12 @@ def _check_category(category_id, errors) -> None:
         errors["category"] = [_("Choose a leaf category (the most specific one).")]
 
 
-def _check_channel_and_flags(*, intake: OrderIntake, errors) -> None:
+def _check_channel_and_flags(*, intake: OrderIntake, attachment_count: int, errors) -> None:
     if intake.channel not in Channel.values:
         errors["channel"] = [_("Unknown channel.")]
+    if intake.channel == Channel.LETTER and attachment_count < 1:
+        # R-WO-7: letters are kept as attachments; the order is accepted with its letter or not at all.
+        errors["attachments"] = [_("A fax/letter order needs the letter attached (R-WO-7).")]
     if intake.channel == Channel.VISIT and not intake.visit_confirmed:
         errors["visit_confirmed"] = [_("A visit must be confirmed by the customer (signature or confirmation).")]
     if intake.channel == Channel.EXTERNAL and not intake.external_source:
@@ -237,10 +245,14 @@ def _check_times(*, intake: OrderIntake, now: datetime, errors) -> None:
         errors["appointed_at"] = [_("The appointed time must be in the future.")]
 
 
-def _check_repeat(*, intake: OrderIntake, errors) -> WorkOrder | None:
+def _check_repeat(*, intake: OrderIntake, actor, errors) -> WorkOrder | None:
     if not intake.is_repeat:
         return None
     previous = WorkOrder.objects.filter(pk=intake.previous_order_id).first() if intake.previous_order_id else None
+    if previous is not None and not order_visible_to(previous, actor):
+        # R-SEC-1: an order the actor may not see is answered like one that does not exist; linking it would
+        # also pre-fill its final reply onto the new order ("one reply voice").
+        previous = None
     if previous is None:
         errors["previous_order"] = [_("A repeat complaint must be linked to the previous order.")]
     if not intake.repeat_reason.strip():
@@ -266,11 +278,20 @@ def _check_urge(*, intake: OrderIntake, errors) -> None:
         ]  # fmt: skip
 
 
+CUSTOMER_FIELDS = ("name", "tier", "brand", "home_city")
+
+
+def _check_customer_input(*, intake: OrderIntake, errors) -> None:
+    """A new customer's card: an unknown tier is refused, never dropped (it decides 特急, R-WO-4)."""
+    tier = (intake.customer or {}).get("tier")
+    if tier and tier not in Customer.Tier.values:
+        errors["customer.tier"] = [_("Unknown customer tier.")]
+
+
 def _customer_defaults(intake: OrderIntake) -> dict:
-    allowed = {"name", "tier", "brand", "home_city"}
-    defaults = {k: v for k, v in (intake.customer or {}).items() if k in allowed and v}
-    if defaults.get("tier") and defaults["tier"] not in Customer.Tier.values:
-        defaults.pop("tier")
+    defaults = {k: v for k, v in (intake.customer or {}).items() if k in CUSTOMER_FIELDS and v}
+    if defaults.get("tier") not in (None, *Customer.Tier.values):
+        defaults.pop("tier")  # refused by _check_customer_input; nothing is saved
     return defaults
 
 

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from complaints.numbers import normalize_number
 from notifications.services import notification_enqueue
 
 from ..models import Channel, OrderState, TimelineEntry, WorkOrder
@@ -11,23 +12,30 @@ from .base import require
 from .errors import TransitionRefused
 from .timeline import timeline_append
 
+URGE_NOTE_MAX = 2000
+
 
 @transaction.atomic
-def work_order_urge(*, order_id: int, actor, note: str, channel: str = Channel.PHONE) -> TimelineEntry:
+def work_order_urge(
+    *, order_id: int, actor, note: str, channel: str = Channel.PHONE, accepted_number: str = ""
+) -> TimelineEntry:
     """Log an urge on an open order and tell the people working on it, after commit.
 
-    Anyone who accepts orders may urge any open order (the customer calls or walks in anywhere and is
-    shown its progress); others only orders they see. Locks the order like a transition. Raises
-    ValidationError naming `note`/`channel`, TransitionRefused (409) on a closed order, and
-    WorkOrder.DoesNotExist (404) for an order the actor may neither urge nor see."""
+    One rule for the browser and the API (R-SP-1 (a), R-SEC-1): whoever sees the order may urge it; whoever
+    accepts orders may also urge an order of another hall (the customer stands at their counter), but only
+    with the customer's accepted number, which must be the order's — what the intake card of that number
+    lists. An id alone, or a wrong number, is answered like an order that does not exist. Locks the order
+    like a transition. Raises WorkOrder.DoesNotExist (404) first, then TransitionRefused (409) on a closed
+    order, then ValidationError naming `note`/`channel`."""
     order = WorkOrder.objects.select_for_update(no_key=True).get(pk=order_id)
-    if not (actor.has_perm("tickets.add_workorder") or order_visible_to(order, actor)):
+    if not urge_allowed(order=order, actor=actor, accepted_number=accepted_number):
         raise WorkOrder.DoesNotExist
     if order.state == OrderState.CLOSED:
         raise TransitionRefused(order, "urge", _("The order is closed: accept a new one (a repeat complaint)."))
+    note, channel = note or "", channel or ""
     require(
         {
-            "note": [] if note.strip() else [_("Record what the customer said.")],
+            "note": _note_errors(note),
             "channel": [] if channel in Channel.values else [_("Choose how the customer contacted us.")],
         }
     )
@@ -38,6 +46,25 @@ def work_order_urge(*, order_id: int, actor, note: str, channel: str = Channel.P
     )  # fmt: skip
     transaction.on_commit(lambda: _notify(order_id=order.id, entry_id=entry.id))
     return entry
+
+
+def urge_allowed(*, order: WorkOrder, actor, accepted_number: str = "") -> bool:
+    """May `actor` urge `order`? Visible orders always; another hall's only with its accepted number."""
+    if order_visible_to(order, actor):
+        return True
+    if not (actor.has_perm("tickets.add_workorder") and accepted_number):
+        return False
+    return normalize_number(accepted_number) == order.accepted_number
+
+
+def _note_errors(note: str) -> list[str]:
+    if "\x00" in note:
+        return [_("Null characters are not allowed.")]
+    if not note.strip():
+        return [_("Record what the customer said.")]
+    if len(note) > URGE_NOTE_MAX:
+        return [_("Keep it under %(max)d characters.") % {"max": URGE_NOTE_MAX}]
+    return []
 
 
 def _notify(*, order_id: int, entry_id: int) -> None:

@@ -126,13 +126,16 @@ def intake(request):
 
 
 @login_required
-@require_GET
+@require_POST
 def intake_customer(request):
     """htmx: the customer card for the number typed so far, plus the urgency control (locked at 特急 for
-    a club customer, R-WO-4) and the new-customer fields, swapped out of band."""
-    card = customer_card_context(request.user, request.GET.get("accepted_number", ""))
+    a club customer, R-WO-4) and the new-customer fields, swapped out of band.
+
+    POST, not GET (R-SEC-2): the full accepted number travels in the body, so it never reaches a URL, an
+    access log or a proxy's log; the response carries no-store (`tickets.middleware.private_no_store`)."""
+    card = customer_card_context(request.user, request.POST.get("accepted_number", ""))
     # Unbound, with what was typed so far as initial values: the swapped fields keep them, without errors.
-    typed = {name: request.GET[name] for name in CARRIED_FIELDS if name in request.GET}
+    typed = {name: request.POST[name] for name in CARRIED_FIELDS if name in request.POST}
     form = IntakeForm(initial=typed, user=request.user, visible_orders=work_order_visible_list(user=request.user))
     context = {
         "card": card,
@@ -150,15 +153,20 @@ def intake_customer(request):
 @require_POST
 def intake_urge(request, pk: int):
     """htmx: log the customer's urge (催办) on an open order from the customer card (R-SP-1 (a)); the row comes
-    back with the count, or with the error where the clerk typed."""
-    note, error, status = request.POST.get("urge_note", ""), "", 200
+    back with the count, or with the error where the clerk typed. The row posts the number typed in the
+    intake form: an order of another hall is urged only with its accepted number (`work_order_urge`), and
+    answers 404 otherwise — before any 400/409 could show its row. The row shows what the card shows."""
+    # Each row's note has its own name: htmx posts the whole intake form, with every row's note in it.
+    note, error, status = request.POST.get(f"urge_note_{pk}", request.POST.get("urge_note", "")), "", 200
     try:
         services.work_order_urge(
-            order_id=pk, actor=request.user, note=note, channel=request.POST.get("channel", "phone")
-        )
+            order_id=pk, actor=request.user, note=note, channel=request.POST.get("channel", "phone"),
+            accepted_number=request.POST.get("accepted_number", ""),
+        )  # fmt: skip
         note = ""
     except ValidationError as exc:
         error, status = " ".join(m for ms in exc.message_dict.values() for m in ms), 400
+        note = note.replace("\x00", "")
     except services.TransitionRefused as exc:
         error, status = exc.detail, 409
     except WorkOrder.DoesNotExist as exc:
@@ -173,6 +181,9 @@ def intake_urge(request, pk: int):
 def intake_categories(request):
     """htmx: the active leaf categories matching the search text (all leaves for an empty search)."""
     query = request.GET.get("category_q", "").strip()[:50]
+    if "\x00" in query:  # PostgreSQL refuses NUL in a string: a 400 naming the field, not a 500
+        context = {"leaves": [], "q": "", "error": _("Null characters are not allowed."), "field": "category_q"}
+        return render(request, "tickets/partials/category_results.html", context, status=400)
     return render(request, "tickets/partials/category_results.html", {"leaves": category_leaves(query), "q": query})
 
 
