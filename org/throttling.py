@@ -34,3 +34,14 @@ class LockoutHandler(AxesDatabaseHandler):
         attempts = self.filter_user_attempts(request, credentials)
         parameters = settings.AXES_LOCKOUT_PARAMETERS
         return sum(qs.delete()[0] for qs, p in zip(attempts, parameters, strict=True) if p not in IP_ONLY)
+
+
+def client_ip(request) -> str | None:
+    """The address login throttling counts. Behind our own proxy (DJANGO_BEHIND_PROXY) that is the entry the
+    proxies appended to X-Forwarded-For, DJANGO_PROXY_COUNT from the end — entries before it are whatever the
+    client sent. Otherwise REMOTE_ADDR: a client's own X-Forwarded-For must not pick its address."""
+    if settings.BEHIND_PROXY:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= settings.PROXY_COUNT and forwarded[-settings.PROXY_COUNT]:
+            return forwarded[-settings.PROXY_COUNT]
+    return request.META.get("REMOTE_ADDR")
