@@ -218,3 +218,18 @@ def test_web_urge_note_with_a_null_character_is_400_naming_it(world, web):
     response = web(world.clerk).post(f"/orders/{order.pk}/urge/", {"urge_note": "催\x00办"})
     assert response.status_code == 400 and "data-urge-error" in response.content.decode()
     assert not order.timeline.filter(kind="urge").exists()
+
+
+# --- the intake card and its helpers -------------------------------------------------------------------------
+def test_the_intake_card_is_for_intake_staff_and_takes_the_number_in_the_body(world, web, north_order):
+    # a handler does not accept orders: the card, which lists every hall's open orders, is not theirs
+    refused = web(world.handler).post("/orders/new/customer/", {"accepted_number": NORTH_NUMBER})
+    assert refused.status_code == 403 and north_order.number not in refused.content.decode()
+    # the number never in a URL (R-SEC-2): the old GET is not served
+    assert web(world.clerk).get("/orders/new/customer/", {"accepted_number": NORTH_NUMBER}).status_code == 405
+
+
+def test_a_null_character_in_the_category_search_is_a_400_naming_the_field(world, web):
+    response = web(world.clerk).get("/orders/new/categories/", {"category_q": "充值\x00卡"})
+    assert response.status_code == 400
+    assert 'data-field-error="category_q"' in response.content.decode()

@@ -11,7 +11,7 @@ visibility rule, and `complaints` sits below `tickets` (it must not import it)."
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -24,12 +24,11 @@ from complaints.numbers import normalize_number
 
 from .. import selectors
 from . import serializers as s
+from .schema import FIELD_ERRORS
 
 NUMBER_IN_BODY = _("Send the number in the body of a POST to %(path)s: a number in a URL reaches the logs.")
-MESSAGES = serializers.ListField(child=serializers.CharField())
-NUMBER_ERRORS = inline_serializer("CustomerNumberErrors", {"number": MESSAGES})
-ACCEPTED_NUMBER_ERRORS = inline_serializer("OrderSearchErrors", {"accepted_number": MESSAGES})
-NOT_FOUND = inline_serializer("NotFound", {"detail": serializers.CharField()})
+# The error answers (400 FieldErrors, 401, 404 Error, 413, 415) are added to each operation by
+# tickets/api/schema.py; only what is particular to these endpoints is described here.
 
 
 class NumberInput(serializers.Serializer):
@@ -57,10 +56,7 @@ class CustomerViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Customer.objects.filter(pk__in=visible)
 
     @extend_schema(
-        responses={
-            200: CustomerSerializer,
-            404: OpenApiResponse(NOT_FOUND, description="No such customer, or none of an order you may see."),
-        }
+        description="A customer of an order you may see; any other id answers 404 like one that does not exist."
     )
     def retrieve(self, request, *args, **kwargs):
         if not str(kwargs.get("pk", "")).isdigit():
@@ -69,17 +65,16 @@ class CustomerViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Refused: look a number up with POST customers/lookup/",
-        responses={400: OpenApiResponse(NUMBER_ERRORS, description="Always: `number` names the POST to use.")},
+        description="Always 400 naming `number`: a number in a URL reaches access logs (R-SEC-2).",
+        parameters=[OpenApiParameter("number", str, description="Refused (400): POST it to customers/lookup/.")],
+        responses={400: OpenApiResponse(FIELD_ERRORS, description="Always: `number` names the POST to use.")},
     )
     def list(self, request, *args, **kwargs):
         raise ValidationError({"number": [NUMBER_IN_BODY % {"path": "/api/v1/customers/lookup/"}]})
 
     @extend_schema(
         request=NumberInput,
-        responses={
-            200: CustomerSerializer(many=True),
-            400: OpenApiResponse(NUMBER_ERRORS, description="`number` missing, too long or with a null character."),
-        },
+        responses={200: CustomerSerializer(many=True)},
         description="The customer of one accepted number: a list of none or one, the number masked.",
     )
     @action(detail=False, methods=["post"])
@@ -108,10 +103,11 @@ class OrderNumberSearchView(generics.GenericAPIView):
                     "results": s.WorkOrderListSerializer(many=True),
                 },
             ),
-            400: OpenApiResponse(
-                ACCEPTED_NUMBER_ERRORS, description="`accepted_number` missing, too long or with a null character."
-            ),
         },
+        parameters=[
+            OpenApiParameter("page", int, description="A page number within the paginated result set."),
+            OpenApiParameter("page_size", int, description="Number of results to return per page (up to 100)."),
+        ],
         operation_id="orders_search",
         tags=["orders"],
     )  # fmt: skip

@@ -126,13 +126,15 @@ def intake(request):
 
 
 @login_required
+@permission_required("tickets.add_workorder", raise_exception=True)
 @require_POST
 def intake_customer(request):
     """htmx: the customer card for the number typed so far, plus the urgency control (locked at 特急 for
     a club customer, R-WO-4) and the new-customer fields, swapped out of band.
 
     POST, not GET (R-SEC-2): the full accepted number travels in the body, so it never reaches a URL, an
-    access log or a proxy's log; the response carries no-store (`tickets.middleware.private_no_store`)."""
+    access log or a proxy's log; the response carries no-store (`tickets.middleware.private_no_store`).
+    Intake staff only, like the intake page: the card lists open orders of every hall (R-SP-1, R-SEC-1)."""
     card = customer_card_context(request.user, request.POST.get("accepted_number", ""))
     # Unbound, with what was typed so far as initial values: the swapped fields keep them, without errors.
     typed = {name: request.POST[name] for name in CARRIED_FIELDS if name in request.POST}
