@@ -4,7 +4,7 @@ from django.conf import settings
 
 
 def permissions_policy(get_response):
-    """Permissions-Policy from settings.PERMISSIONS_POLICY ({feature: [allowed origins]}; [] = nobody,
+    """Permissions-Policy from settings.PERMISSIONS_POLICY ({feature: allowed origins}; () = nobody,
     e.g. `camera=()`), on every response that does not set its own."""
     header = ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in settings.PERMISSIONS_POLICY.items())
 

@@ -286,15 +286,19 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Powerful browser features nobody in a complaint workspace needs (config/middleware.py).
-PERMISSIONS_POLICY = {
-    feature: []
-    for feature in ("accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone", "payment", "usb")
-}
+PERMISSIONS_POLICY = dict.fromkeys(
+    ("accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone", "payment", "usb"), ()
+)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": [], "propagate": True}},
+    # A PermissionDenied is one warning line, not a traceback (config/log_filters.py).
+    "filters": {"permission_denied_one_line": {"()": "config.log_filters.PermissionDeniedWithoutTraceback"}},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"handlers": [], "propagate": True, "filters": ["permission_denied_one_line"]},
+    },
 }

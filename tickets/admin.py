@@ -150,7 +150,8 @@ class OrderRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
-    """Only administrators (with delete permission) may remove evidence (R-FL-8)."""
+    """Evidence (R-FL-8) is removed by a superuser only — not by a staff user holding the delete permission —
+    through the service: on the order's timeline, and the stored file goes with the row."""
 
     list_display = ["original_name", "order", "kind", "size", "uploaded_by", "uploaded_at"]
     search_fields = ["order__number", "original_name"]
@@ -161,6 +162,16 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        services.attachment_delete(attachment_id=obj.pk, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for pk in queryset.values_list("pk", flat=True):
+            services.attachment_delete(attachment_id=pk, actor=request.user)
 
 
 @admin.register(ExtensionRequest)

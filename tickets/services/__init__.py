@@ -22,6 +22,7 @@ from .errors import TransitionRefused
 from .extension import extension_decide, extension_request
 from .records import (
     attachment_add,
+    attachment_delete,
     attachment_file_errors,
     contact_log,
     number_unmask,
@@ -33,6 +34,7 @@ __all__ = [
     "OrderIntake",
     "TransitionRefused",
     "attachment_add",
+    "attachment_delete",
     "attachment_file_errors",
     "contact_log",
     "extension_decide",

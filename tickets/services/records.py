@@ -14,6 +14,7 @@ from ..events import OrderEvent, order_event
 from ..models import Attachment, Contact, NumberUnmaskAudit, OrderState, WorkOrder
 from ..models.choices import ContactChannel, ContactDirection
 from ..permissions import can_dispatch, can_log_contact, can_unmask, order_visible_to
+from .attachment_content import attachment_content_matches
 from .base import order_lock, require
 from .errors import TransitionRefused
 from .timeline import timeline_append
@@ -81,6 +82,25 @@ def attachment_add(*, order_id: int, actor, uploaded_file, kind: str = Attachmen
     return attachment
 
 
+@transaction.atomic
+def attachment_delete(*, attachment_id: int, actor) -> None:
+    """Remove a piece of evidence (R-FL-8): a superuser only, else PermissionDenied. Locks the order, then the
+    attachment; the removal is on the order's timeline (name, size, kind, who). The stored file is deleted
+    after commit, so a rolled-back removal keeps it."""
+    if not (actor and actor.is_active and actor.is_superuser):
+        raise PermissionDenied(_("Only a superuser may delete attachments."))
+    order_id = Attachment.objects.values_list("order_id", flat=True).get(pk=attachment_id)
+    order = WorkOrder.objects.select_for_update(no_key=True).get(pk=order_id)  # lock order: order → records
+    attachment = Attachment.objects.select_for_update().get(pk=attachment_id, order=order)
+    timeline_append(
+        order=order, actor=actor, kind="attachment_deleted", note=attachment.original_name,
+        data={"attachment_id": attachment.id, "size": attachment.size, "kind": attachment.kind},
+    )  # fmt: skip
+    storage, stored_name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(stored_name))
+
+
 def attachment_file_errors(*, uploaded_file) -> list[str]:
     """What is wrong with a file as evidence (R-FL-8: type and size limits of the settings); [] if nothing.
     Callers that create several records may check every file first, before writing anything."""
@@ -93,6 +113,8 @@ def attachment_file_errors(*, uploaded_file) -> list[str]:
         return [_("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}]
     if uploaded_file.size == 0:
         return [_("The file is empty.")]
+    if not attachment_content_matches(uploaded_file=uploaded_file, extension=extension):
+        return [_("The content of “%(name)s” is not a .%(ext)s file.") % {"name": name, "ext": extension}]
     return []
 
 

@@ -27,6 +27,7 @@ TIMELINE_LABELS = {
     "redispatch": gettext_lazy("Dispatched again"),
     "contact": gettext_lazy("Contact"),
     "attachment": gettext_lazy("Attachment"),
+    "attachment_deleted": gettext_lazy("Attachment deleted"),
     "flags": gettext_lazy("Flags changed"),
     "extension_requested": gettext_lazy("Extension requested"),
     "extension_approved": gettext_lazy("Extension approved"),
