@@ -57,8 +57,8 @@ class TokenObtainView(APIView):
     @extend_schema(
         request=TokenObtainInput,
         responses={
+            # 400 (missing fields; no such user name and password): FieldErrors, added by the contract schema
             200: TokenObtainOutput,
-            400: OpenApiResponse(description="Missing fields, or the user name and password do not match."),
             429: OpenApiResponse(LockedOut, description="Too many failed attempts; see Retry-After."),
         },
     )
