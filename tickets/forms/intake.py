@@ -85,7 +85,9 @@ class IntakeForm(forms.Form):
     evidence_note = _text(_("Initial evidence"), rows=2)
     direct_reply = _text(_("Reply given on the spot"), rows=2)
     accepting_unit = forms.ModelChoiceField(label=_("Accepting unit"), required=False, queryset=None)
-    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    attachments = MultipleFileField(
+        label=_("Attachments"), required=False, help_text=_("A fax/letter order needs the letter here (R-WO-7).")
+    )
     attachment_kind = forms.ChoiceField(
         label=_("Attachment kind"), choices=Attachment.Kind.choices, initial=Attachment.Kind.OTHER
     )
