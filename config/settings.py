@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "deadlines",
     "notifications",
     "tickets",
+    "escalation",  # above tickets: major complaints (SPEC §4)
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "deadlines.context_processors.admin_calendar_warning",
                 "tickets.context_processors.workspace",
+                "escalation.context_processors.escalation",
             ],
         },
     },

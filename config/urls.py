@@ -8,9 +8,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/calendar/", health_calendar, name="health-calendar"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/escalation/", include("escalation.api_urls")),
     path("api/v1/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL, not inline: CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("escalation/", include("escalation.urls")),
     path("", include("tickets.urls")),
 ]

@@ -67,3 +67,21 @@ ROLES: dict[str, dict] = {
     },
     "admin": {"label": _("Administrator (管理员)"), "perms": []},
 }  # fmt: skip
+
+# Major complaints (SPEC §4, the escalation app). Permission strings only: org imports nothing above it.
+# Who declares and who reviews through each interface is interface data (escalation.Interface).
+E = "escalation."
+for _role, _codenames in {
+    "front_line": ["classify_major"],
+    "store_manager": ["classify_major", "review_declaration"],
+    "account_manager": ["classify_major"],
+    "account_manager_supervisor": ["classify_major", "review_declaration"],
+    "channel_manager": ["classify_major"],
+    "channel_supervisor": ["classify_major", "review_declaration"],
+    "interface_admin": ["work_declaration"],
+    "branch_major_chief": ["resolve_as_chief"],
+    "dispatcher": ["classify_major"],
+    "handler": ["give_support_opinion"],
+    "legal": ["give_legal_opinion"],
+}.items():
+    ROLES[_role]["perms"].extend(E + codename for codename in _codenames)

@@ -1,6 +1,7 @@
 """The order page (R-UI-1, R-NT-3): header, customer (masked, R-SEC-2), every clock, the timeline, contacts,
 attachments, and a form for each thing this user may do to the order now — nothing else."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
@@ -132,6 +133,17 @@ def _action_panels(order: WorkOrder, user, bound: dict) -> tuple[list[ActionPane
     return panels, slots, draft
 
 
+# Panels that apps above tickets (escalation) add to the order page: each provider gets (request, order) and
+# returns {"template": …, **context} or None. Registered in the provider's AppConfig.ready(); tickets never
+# imports them (pyproject's layer contract).
+order_panels: list[Callable] = []
+
+
+def order_panel_register(provider: Callable) -> None:
+    if provider not in order_panels:
+        order_panels.append(provider)
+
+
 def order_page_context(request, order: WorkOrder, *, failed: tuple[str, Form] | None = None) -> dict:
     """Everything the order page shows. `failed` is a submitted form that the service refused: it is
     shown again, bound, with its errors, in place of the empty one."""
@@ -158,6 +170,7 @@ def order_page_context(request, order: WorkOrder, *, failed: tuple[str, Form] | 
         "attachment_form": _form("attachment", order, bound) if can_log_contact(order, user) else None,
         "failed_action": failed[0] if failed else "",
         "needs_approval": FinalReplyMethod.needing_approval(),
+        "extra_panels": [panel for panel in (provider(request, order) for provider in order_panels) if panel],
     }
 
 

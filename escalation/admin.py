@@ -1,0 +1,67 @@
+"""R-ADM-1: interfaces and criteria are reference data, edited here (with Django admin's history of every
+change); major complaints and declarations are read-only here: they move only through the services."""
+
+from django.contrib import admin
+
+from .models import Criterion, Declaration, DeclarationDecision, DeclarationOpinion, Interface, MajorComplaint
+
+
+@admin.register(Interface)
+class InterfaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "declaring_role", "reviewing_role", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+    filter_horizontal = ["admins"]
+
+
+@admin.register(Criterion)
+class CriterionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OpinionInline(admin.TabularInline):
+    model = DeclarationOpinion
+    extra = 0
+    fields = ["round", "kind", "author", "text", "content_version", "given_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DecisionInline(OpinionInline):
+    model = DeclarationDecision
+    fields = ["round", "step", "decision", "author", "text", "at"]
+    readonly_fields = fields
+
+
+@admin.register(MajorComplaint)
+class MajorComplaintAdmin(ReadOnlyAdmin):
+    list_display = ["order", "interface", "reported_at", "supervisor", "opinion_at", "replied_at"]
+    list_filter = ["interface"]
+    search_fields = ["order__number"]
+
+
+@admin.register(Declaration)
+class DeclarationAdmin(ReadOnlyAdmin):
+    list_display = ["major", "interface", "state", "declarer", "reviewer", "interface_admin", "chief", "round_number"]
+    list_filter = ["interface", "state"]
+    search_fields = ["major__order__number"]
+    inlines = [OpinionInline, DecisionInline]

@@ -1,0 +1,430 @@
+"""REST API of major complaints under /api/v1/escalation/ (R-API-1): major complaints, declarations and their
+transitions, opinions, the queues (R-MAJ-6) and the reference data. Thin: parse → one service → serialise.
+Errors go through tickets' exception handler: 400 names each field, 403 role or person, 404 what you may not
+see, 409 a transition not allowed now or lost to a concurrent one."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .models import (
+    CONTENT_FIELDS,
+    Criterion,
+    Declaration,
+    DeclarationDecision,
+    DeclarationOpinion,
+    DeclarationRound,
+    DeclarationState,
+    Interface,
+    MajorComplaint,
+    OpinionKind,
+)
+from .views import allowed_transitions
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="Why the transition is not allowed now; nothing changed.")
+    code = serializers.ChoiceField(choices=["transition_refused", "concurrent_transition"])
+    transition = serializers.CharField(required=False)
+    state = serializers.CharField(required=False, help_text="The declaration's (or order's) state now.")
+
+
+FieldErrors = inline_serializer(
+    "EscalationFieldErrors", {"field_name": serializers.ListField(child=serializers.CharField())}
+)
+
+
+def errors(*codes: int) -> dict:
+    described = {
+        400: OpenApiResponse(FieldErrors, description="Each bad or missing field named, with its messages."),
+        401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
+        403: OpenApiResponse(ErrorSerializer, description="Your role, or you are not the person of this step."),
+        404: OpenApiResponse(ErrorSerializer, description="No such record, or one you may not see."),
+        409: OpenApiResponse(ConflictSerializer, description="Not allowed now, or lost to a concurrent change."),
+    }  # fmt: skip
+    return {code: described[code] for code in codes}
+
+
+# --- serializers -----------------------------------------------------------------------------------------
+class InterfaceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Interface
+        fields = ["id", "code", "name", "declaring_role", "reviewing_role", "admins"]
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["id", "code", "name", "description"]
+
+
+class ClockSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    state = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    remaining_seconds = serializers.SerializerMethodField()
+
+    def get_remaining_seconds(self, clock) -> int | None:
+        if clock.state not in ("running", "overdue"):
+            return None
+        return int((clock.due_at - timezone.now()).total_seconds())
+
+
+class MajorComplaintSerializer(serializers.ModelSerializer):
+    order_number = serializers.CharField(source="order.number", read_only=True)
+    criteria = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    declaration_id = serializers.SerializerMethodField()
+    clocks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MajorComplaint
+        fields = [
+            "id", "order", "order_number", "interface", "criteria", "classified_by", "classified_at", "accepted_at",
+            "reported_by", "supervisor", "reported_at", "supervisor_opinion", "opinion_at", "plan", "reply_script",
+            "replier", "customer_reply", "replied_at", "declaration_id", "clocks",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_declaration_id(self, major) -> int | None:
+        declaration = Declaration.objects.filter(major=major).values_list("id", flat=True).first()
+        return declaration
+
+    def get_clocks(self, major) -> list[dict]:
+        clocks = major.order.clocks.filter(kind__in=selectors.MAJOR_CLOCK_KINDS)
+        return ClockSerializer(clocks, many=True).data
+
+
+class ClassifySerializer(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    criterion_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    interface_id = serializers.IntegerField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class MajorOpinionSerializer(serializers.Serializer):
+    opinion = serializers.CharField(allow_blank=True, max_length=5000)
+    plan = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    reply_script = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    replier_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class MajorReplySerializer(serializers.Serializer):
+    content = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class OpinionSerializer(serializers.ModelSerializer):
+    round = serializers.IntegerField(source="round.number", read_only=True)
+
+    class Meta:
+        model = DeclarationOpinion
+        fields = ["id", "round", "kind", "author", "text", "content_version", "attachment", "given_at"]
+        read_only_fields = fields
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeclarationDecision
+        fields = ["id", "step", "decision", "author", "text", "at"]
+        read_only_fields = fields
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    opinions = OpinionSerializer(many=True, read_only=True)
+    decisions = DecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DeclarationRound
+        fields = [
+            "number",
+            "opened_at",
+            "closed_at",
+            "returned_by",
+            "returned_from",
+            "return_reason",
+            "opinions",
+            "decisions",
+        ]
+        read_only_fields = fields
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="major.order_id", read_only=True)
+    order_number = serializers.CharField(source="major.order.number", read_only=True)
+    criteria = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    opinions_missing = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+    rounds = RoundSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Declaration
+        fields = [
+            "id", "major", "order", "order_number", "interface", "state", "declarer", "support_unit",
+            *CONTENT_FIELDS, "criteria", "content_version", "round_number", "returned_from", "reviewer",
+            "interface_admin", "chief", "resolved_by", "resolved_step", "resolution", "created_at",
+            "first_submitted_at", "step_started_at", "resolved_at", "closed_at", "opinions_missing",
+            "allowed_transitions", "rounds",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_opinions_missing(self, declaration) -> list[str]:
+        return selectors.opinions_missing(declaration=declaration)
+
+    def get_allowed_transitions(self, declaration) -> list[str]:
+        return allowed_transitions(declaration=declaration, user=self.context["request"].user)
+
+
+class DeclarationWriteSerializer(serializers.Serializer):
+    support_unit_id = serializers.IntegerField(required=False, allow_null=True)
+    criterion_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    problem = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    cause_trace = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    resources_used = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    communication = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    unresolved_reason = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+
+
+class DeclarationCreateSerializer(DeclarationWriteSerializer):
+    major_id = serializers.IntegerField()
+
+
+class OpinionGiveSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=OpinionKind.choices)
+    text = serializers.CharField(allow_blank=True, max_length=10000)
+    attachment = serializers.FileField(required=False, allow_null=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class ResolutionSerializer(serializers.Serializer):
+    resolution = serializers.CharField(allow_blank=True, max_length=10000)
+
+
+def _validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# --- views -----------------------------------------------------------------------------------------------
+class MajorComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = MajorComplaintSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return MajorComplaint.objects.none()
+        return selectors.major_visible_list(user=self.request.user)
+
+    def _detail(self, major_id: int):
+        return Response(MajorComplaintSerializer(self.get_queryset().get(pk=major_id)).data)
+
+    @extend_schema(responses={200: MajorComplaintSerializer, **errors(401)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: MajorComplaintSerializer, **errors(401, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=ClassifySerializer, responses={201: MajorComplaintSerializer, **errors(400, 401, 403, 404, 409)}
+    )
+    def create(self, request):
+        """Classify a complaint as major with the checklist (R-MAJ-2); opens the record, reports to the
+        supervisor and starts the clocks (R-MAJ-1, R-MAJ-5)."""
+        data = _validated(ClassifySerializer, request)
+        major = services.major_complaint_classify(actor=request.user, **data)
+        return Response(MajorComplaintSerializer(major).data, status=201)
+
+    @extend_schema(
+        request=MajorOpinionSerializer, responses={200: MajorComplaintSerializer, **errors(400, 401, 403, 404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def opinion(self, request, pk=None):
+        """The supervisor's handling opinion, plan, emergency script and designated replier (R-MAJ-1, R-MAJ-5)."""
+        major = self.get_object()
+        services.major_complaint_opinion(
+            major_id=major.id, actor=request.user, **_validated(MajorOpinionSerializer, request)
+        )
+        return self._detail(major.id)
+
+    @extend_schema(
+        request=MajorReplySerializer, responses={200: MajorComplaintSerializer, **errors(400, 401, 403, 404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        """The designated replier records the reply to the customer (R-CLK-MAJ-REPLY)."""
+        major = self.get_object()
+        services.major_complaint_reply(
+            major_id=major.id, actor=request.user, **_validated(MajorReplySerializer, request)
+        )
+        return self._detail(major.id)
+
+
+def _declaration_action(name: str, input_serializer, service, doc: str):
+    def view(self, request, pk=None):
+        declaration = self.get_object()
+        data = _validated(input_serializer, request) if input_serializer else {}
+        service(declaration_id=declaration.id, actor=request.user, **data)
+        return self._detail(declaration.id)
+
+    view.__name__ = name
+    view.__doc__ = doc
+    view = action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)
+    return extend_schema(
+        request=input_serializer, responses={200: DeclarationSerializer, **errors(400, 401, 403, 404, 409)}
+    )(view)
+
+
+class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = DeclarationSerializer
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Declaration.objects.none()
+        rows = selectors.declaration_visible_list(user=self.request.user)
+        state = self.request.query_params.get("state")
+        if state in DeclarationState.values:
+            rows = rows.filter(state=state)
+        return rows.prefetch_related("rounds__opinions", "rounds__decisions")
+
+    def _detail(self, declaration_id: int, status: int = 200):
+        declaration = self.get_queryset().get(pk=declaration_id)
+        return Response(DeclarationSerializer(declaration, context={"request": self.request}).data, status=status)
+
+    @extend_schema(responses={200: DeclarationSerializer, **errors(401)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: DeclarationSerializer, **errors(401, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=DeclarationCreateSerializer, responses={201: DeclarationSerializer, **errors(400, 401, 403, 404, 409)}
+    )
+    def create(self, request):
+        """Draft the declaration (申告表) of a major complaint through its interface (R-MAJ-2)."""
+        data = _validated(DeclarationCreateSerializer, request)
+        declaration = services.declaration_create(actor=request.user, **data)
+        return self._detail(declaration.id, status=201)
+
+    @extend_schema(
+        request=DeclarationWriteSerializer, responses={200: DeclarationSerializer, **errors(400, 401, 403, 404, 409)}
+    )
+    def partial_update(self, request, pk=None):
+        """Edit a draft or returned declaration (its declarer); a change of content needs fresh opinions."""
+        declaration = self.get_object()
+        services.declaration_update(
+            declaration_id=declaration.id, actor=request.user, **_validated(DeclarationWriteSerializer, request)
+        )
+        return self._detail(declaration.id)
+
+    @extend_schema(
+        request={"multipart/form-data": OpinionGiveSerializer, "application/json": OpinionGiveSerializer},
+        responses={201: OpinionSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def opinions(self, request, pk=None):
+        """R-MAJ-3: the support department's (`handler`) or the legal office's (`legal`) opinion."""
+        declaration = self.get_object()
+        opinion = services.declaration_opinion_give(
+            declaration_id=declaration.id, actor=request.user, **_validated(OpinionGiveSerializer, request)
+        )
+        return Response(OpinionSerializer(opinion).data, status=201)
+
+    submit = _declaration_action(
+        "submit", None, services.declaration_submit,
+        "Submit or resubmit. 400 names each missing part, criterion and opinion (R-MAJ-3).",
+    )  # fmt: skip
+    approve = _declaration_action("approve", NoteSerializer, services.declaration_approve, "The reviewer approves.")
+    return_to_declarer = _declaration_action(
+        "return_to_declarer", ReasonSerializer, services.declaration_return,
+        "Return with a reason (R-MAJ-4); the round closes and the next opens.",
+    )  # fmt: skip
+    accept = _declaration_action(
+        "accept", NoteSerializer, services.declaration_accept, "The interface administrator accepts."
+    )
+    refer = _declaration_action(
+        "refer", ReasonSerializer, services.declaration_refer, "Refer to the branch chief (R-MAJ-4)."
+    )
+    resolve = _declaration_action(
+        "resolve", ResolutionSerializer, services.declaration_resolve, "Resolve at the interface or as chief."
+    )
+    close = _declaration_action("close", NoteSerializer, services.declaration_close, "The resolver closes it.")
+
+
+class QueueRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    order = serializers.IntegerField()
+    order_number = serializers.CharField()
+    state = serializers.CharField()
+    waiting_since = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    remaining_seconds = serializers.IntegerField(allow_null=True)
+
+
+def _queue_row(name: str, row, now) -> dict:
+    order = row.order if name == "supervisor" else row.major.order
+    remaining = int((row.due_at - now).total_seconds()) if row.due_at else None
+    return {
+        "id": row.id, "kind": "major" if name == "supervisor" else "declaration", "order": order.id,
+        "order_number": order.number, "state": "opinion_due" if name == "supervisor" else row.state,
+        "waiting_since": row.reported_at if name == "supervisor" else row.step_started_at, "due_at": row.due_at,
+        "remaining_seconds": remaining,
+    }  # fmt: skip
+
+
+class QueueCountsView(APIView):
+    @extend_schema(
+        responses={
+            200: inline_serializer("EscalationQueueCounts", {"name": serializers.IntegerField()}),
+            **errors(401),
+        }
+    )
+    def get(self, request):
+        """R-MAJ-6: the size of each major-complaint queue this user has."""
+        return Response(selectors.queue_counts(user=request.user))
+
+
+class QueueView(APIView):
+    @extend_schema(responses={200: QueueRowSerializer(many=True), **errors(401, 403, 404)})
+    def get(self, request, name: str):
+        """R-MAJ-6: what waits for this user, oldest due first, with the remaining time."""
+        if name not in selectors.QUEUE_NAMES:
+            raise NotFound()
+        if name not in selectors.queues_for_user(user=request.user):
+            raise PermissionDenied()
+        now = timezone.now()
+        rows = selectors.queue_rows(name=name, user=request.user)[:200]
+        return Response([_queue_row(name, row, now) for row in rows])
+
+
+class InterfaceViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = InterfaceSerializer
+    queryset = Interface.objects.filter(is_active=True).prefetch_related("admins")
+
+
+class CriterionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CriterionSerializer
+    queryset = Criterion.objects.filter(is_active=True)

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EscalationConfig(AppConfig):
+    name = "escalation"
+    verbose_name = _("Major complaints")
+
+    def ready(self) -> None:
+        # Escalation sits above tickets (pyproject's layer contract): tickets knows nothing of it, so this
+        # app hangs its panel on the order page and its labels on the timeline through tickets' registries.
+        from tickets.events import order_event
+        from tickets.templatetags.workspace import TIMELINE_LABELS
+        from tickets.views.order import order_panel_register
+
+        from .services import major_on_order_event
+        from .views import TIMELINE_KIND_LABELS, order_panel
+
+        # An order that becomes major (at intake or by a flag change) gets its record in that transaction.
+        order_event.connect(major_on_order_event, dispatch_uid="escalation-order-event")
+        TIMELINE_LABELS.update(TIMELINE_KIND_LABELS)
+        order_panel_register(order_panel)

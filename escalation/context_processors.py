@@ -1,0 +1,23 @@
+"""The major-complaint queues in the navigation (R-MAJ-6, R-UI-2): name, label and size, computed only when a
+page renders the navigation (lazily), once per request."""
+
+from functools import cached_property
+
+from .selectors import queue_counts
+from .views import QUEUE_LABELS
+
+
+class EscalationNav:
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def queues(self) -> list[tuple[str, str, int]]:
+        return [(name, QUEUE_LABELS[name], count) for name, count in queue_counts(user=self.user).items()]
+
+
+def escalation(request) -> dict:
+    user = getattr(request, "user", None)
+    if not (user and user.is_authenticated):
+        return {}
+    return {"escalation_nav": EscalationNav(user)}

@@ -1,0 +1,255 @@
+"""Reads of the escalation app: who is the supervisor / reviewer / chief of a case, what a user may see,
+and the queues of R-MAJ-6 (what waits for each person, oldest due first)."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+
+from deadlines.clock_models import Clock, ClockKind, ClockState
+from org.models import OrgUnit
+from org.selectors import user_is_branch_level, user_scope_unit_ids
+from tickets.permissions import order_visible_to
+
+from .models import (
+    OPINION_PERMISSION,
+    Criterion,
+    Declaration,
+    DeclarationOpinion,
+    DeclarationState,
+    Interface,
+    MajorComplaint,
+    OpinionKind,
+)
+
+D = DeclarationState
+MAJOR_CLOCK_KINDS = (ClockKind.MAJ_OPINION, ClockKind.MAJ_REPLY, ClockKind.MAJ_DECLARE)
+# The clock that matters while a declaration waits in a state (R-MAJ-6 "oldest due first").
+QUEUE_CLOCK = {
+    "opinions": ClockKind.MAJ_DECLARE,
+    "drafts": ClockKind.MAJ_DECLARE,
+    "review": ClockKind.MAJ_REPLY,
+    "interface": ClockKind.MAJ_REPLY,
+    "chief": ClockKind.MAJ_REPLY,
+    "supervisor": ClockKind.MAJ_OPINION,
+}
+
+
+def interface_list() -> QuerySet[Interface]:
+    return Interface.objects.filter(is_active=True)
+
+
+def criterion_list() -> QuerySet[Criterion]:
+    return Criterion.objects.filter(is_active=True)
+
+
+def interface_for_unit(*, unit: OrgUnit) -> Interface | None:
+    """The default interface of an order accepted in `unit` (R-MAJ-2): a partner outlet or a channel-manager
+    group declares through the partner channel, an account-manager group through the group interface."""
+    code = {OrgUnit.Kind.PARTNER: "channel"}.get(unit.kind, "hall")
+    if unit.kind == OrgUnit.Kind.GROUP and unit.code.startswith("am-"):
+        code = "group"
+    if unit.kind == OrgUnit.Kind.GROUP and unit.code.startswith("cm-"):
+        code = "channel"
+    return interface_list().filter(code=code).first() or interface_list().first()
+
+
+def _unit_chain(unit_id: int) -> list[int]:
+    """The unit and its ancestors, nearest first (one query; the tree is small)."""
+    parents = dict(OrgUnit.objects.values_list("id", "parent_id"))
+    chain, node = [], unit_id
+    while node is not None and node not in chain:
+        chain.append(node)
+        node = parents.get(node)
+    return chain
+
+
+def role_holder_near(*, role: str, unit_id: int | None):
+    """The active user holding `role` in the nearest unit at or above `unit_id` (lowest id first):
+    the store manager of the hall, the regional channel or account-manager supervisor of the region."""
+    if unit_id is None:
+        return None
+    User = get_user_model()
+    holders = User.objects.filter(is_active=True, groups__name=role)
+    for node in _unit_chain(unit_id):
+        user = holders.filter(org_units=node).order_by("id").first()
+        if user is not None:
+            return user
+    return None
+
+
+def chief_current():
+    """The branch major-complaint chief (the first active holder of the chief's permission)."""
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True, groups__permissions__codename="resolve_as_chief")
+        .filter(groups__permissions__content_type__app_label="escalation")
+        .order_by("id")
+        .distinct()
+        .first()
+    )
+
+
+def chief_all():
+    User = get_user_model()
+    return User.objects.filter(
+        is_active=True,
+        groups__permissions__codename="resolve_as_chief",
+        groups__permissions__content_type__app_label="escalation",
+    ).distinct()
+
+
+def opinion_is_current(*, declaration: Declaration, kind: str) -> bool:
+    """R-MAJ-3 with rounds: an opinion counts while the content it was given on is unchanged; after a change
+    only an opinion given on the new content (necessarily in the current round) counts."""
+    return declaration.opinions.filter(kind=kind, content_version=declaration.content_version).exists()
+
+
+def opinions_missing(*, declaration: Declaration) -> list[str]:
+    return [kind for kind in OpinionKind.values if not opinion_is_current(declaration=declaration, kind=kind)]
+
+
+def may_give_opinion(*, declaration: Declaration, user, kind: str) -> bool:
+    if kind not in OPINION_PERMISSION or not user.has_perm(OPINION_PERMISSION[kind]):
+        return False
+    if kind == OpinionKind.SUPPORT and declaration.support_unit_id is not None:
+        return declaration.support_unit_id in user_scope_unit_ids(user=user)
+    return True
+
+
+def major_visible_to(*, major: MajorComplaint, user) -> bool:
+    """The order's visibility rule (SPEC §1), plus everyone the case waits for."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if order_visible_to(major.order, user) or user.id in (major.supervisor_id, major.replier_id):
+        return True
+    if user.has_perm("escalation.resolve_as_chief") or major.interface.admins.filter(pk=user.pk).exists():
+        return True
+    declaration = getattr(major, "declaration", None)
+    if declaration is None:
+        return False
+    people = (declaration.declarer_id, declaration.reviewer_id, declaration.interface_admin_id, declaration.chief_id)
+    return user.id in people or any(may_give_opinion(declaration=declaration, user=user, kind=k) for k in OpinionKind)
+
+
+def _visible_q(user, prefix: str = "") -> Q:
+    """The queryset form of `major_visible_to` (prefix "" on MajorComplaint, "major__" on Declaration)."""
+    p = prefix
+    q = Q(**{f"{p}supervisor": user}) | Q(**{f"{p}replier": user}) | Q(**{f"{p}interface__admins": user})
+    d = "" if prefix else "declaration__"
+    q |= Q(**{f"{d}declarer": user}) | Q(**{f"{d}reviewer": user}) | Q(**{f"{d}interface_admin": user})
+    q |= Q(**{f"{d}chief": user})
+    if user.has_perm("escalation.resolve_as_chief") or user_is_branch_level(user=user):
+        return Q()
+    if user.has_perm(OPINION_PERMISSION[OpinionKind.LEGAL]):
+        q |= Q(**{f"{d}pk__isnull": False})
+    if user.has_perm(OPINION_PERMISSION[OpinionKind.SUPPORT]):
+        q |= Q(**{f"{d}support_unit__in": user_scope_unit_ids(user=user)}) | Q(**{f"{d}support_unit__isnull": True})
+    scope = user_scope_unit_ids(user=user)
+    order = f"{p}order__"
+    q |= Q(**{f"{order}accepted_by": user}) | Q(**{f"{order}assignee": user})
+    q |= Q(**{f"{order}accepting_unit__in": scope}) | Q(**{f"{order}handling_unit__in": scope})
+    return q
+
+
+def major_visible_list(*, user) -> QuerySet[MajorComplaint]:
+    rows = MajorComplaint.objects.filter(_visible_q(user)).distinct()
+    return rows.select_related("order", "interface", "supervisor", "replier", "reported_by").order_by("-id")
+
+
+def declaration_visible_list(*, user) -> QuerySet[Declaration]:
+    ids = major_visible_list(user=user).values("id")
+    return (
+        Declaration.objects.filter(major_id__in=ids)
+        .select_related("major__order", "interface", "declarer", "reviewer", "interface_admin", "chief")
+        .prefetch_related("criteria")
+        .order_by("-id")
+    )
+
+
+def major_for_order(*, order_id: int) -> MajorComplaint | None:
+    return (
+        MajorComplaint.objects.filter(order_id=order_id)
+        .select_related("interface", "supervisor", "replier", "reported_by", "order")
+        .first()
+    )
+
+
+def declaration_detail(*, declaration_id: int) -> Declaration:
+    return (
+        Declaration.objects.select_related("major__order", "interface", "declarer", "reviewer", "interface_admin")
+        .prefetch_related("criteria", "rounds__opinions__author", "rounds__decisions__author", "rounds__returned_by")
+        .get(pk=declaration_id)
+    )
+
+
+# --- queues (R-MAJ-6) -------------------------------------------------------------------------------------
+def _due(kind: str, order_path: str) -> Subquery:
+    live = Clock.objects.filter(order=OuterRef(order_path), kind=kind, state__in=ClockState.live())
+    return Subquery(live.order_by("due_at").values("due_at")[:1])
+
+
+def _queue_declarations(name: str, user) -> QuerySet[Declaration]:
+    rows = Declaration.objects.all()
+    if name == "review":
+        rows = rows.filter(state=D.SUBMITTED, reviewer=user)
+    elif name == "interface":
+        rows = rows.filter(state__in=[D.APPROVED, D.ACCEPTED], interface_admin=user)
+    elif name == "chief":
+        rows = rows.filter(state=D.REFERRED, chief=user)
+    elif name == "drafts":
+        rows = rows.filter(state__in=[D.DRAFT, D.RETURNED], declarer=user)
+    elif name == "opinions":
+        rows = rows.filter(state__in=[D.DRAFT, D.RETURNED])
+        waiting = Q(pk__in=[])
+        for kind, permission in OPINION_PERMISSION.items():
+            if not user.has_perm(permission):
+                continue
+            given = DeclarationOpinion.objects.filter(
+                declaration=OuterRef("pk"), kind=kind, content_version=OuterRef("content_version")
+            )
+            mine = ~Exists(given)
+            if kind == OpinionKind.SUPPORT:
+                mine &= Q(support_unit__in=user_scope_unit_ids(user=user)) | Q(support_unit__isnull=True)
+            waiting |= mine
+        rows = rows.filter(waiting)
+    else:
+        raise KeyError(name)
+    return rows.annotate(due_at=_due(QUEUE_CLOCK[name], "major__order")).select_related(
+        "major__order", "interface", "declarer"
+    )
+
+
+def _queue_supervisor(user) -> QuerySet[MajorComplaint]:
+    rows = MajorComplaint.objects.filter(supervisor=user, opinion_at__isnull=True)
+    return rows.annotate(due_at=_due(ClockKind.MAJ_OPINION, "order")).select_related("order", "interface")
+
+
+QUEUE_NAMES = ("supervisor", "drafts", "opinions", "review", "interface", "chief")
+
+
+def queue_rows(*, name: str, user) -> QuerySet:
+    """Oldest due first (nulls last), then waiting longest."""
+    if name == "supervisor":
+        return _queue_supervisor(user).order_by(F("due_at").asc(nulls_last=True), "reported_at", "id")
+    return _queue_declarations(name, user).order_by(F("due_at").asc(nulls_last=True), "step_started_at", "id")
+
+
+def queues_for_user(*, user) -> list[str]:
+    """The queues a user has at all (by role), whether or not something waits in them."""
+    names = []
+    if user.has_perm("escalation.review_declaration"):  # the supervisors reported to (R-MAJ-1)
+        names.append("supervisor")
+    if user.has_perm("escalation.classify_major"):
+        names.append("drafts")
+    if any(user.has_perm(p) for p in OPINION_PERMISSION.values()):
+        names.append("opinions")
+    if user.has_perm("escalation.review_declaration"):
+        names.append("review")
+    if user.has_perm("escalation.work_declaration"):
+        names.append("interface")
+    if user.has_perm("escalation.resolve_as_chief"):
+        names.append("chief")
+    return names
+
+
+def queue_counts(*, user) -> dict[str, int]:
+    return {name: queue_rows(name=name, user=user).count() for name in queues_for_user(user=user)}

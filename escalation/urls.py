@@ -1,0 +1,10 @@
+"""Browser pages of major complaints, mounted at "escalation/" by config/urls.py."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("queues/<slug:name>/", views.queue, name="escalation-queue"),
+    path("orders/<int:pk>/do/<slug:name>/", views.order_action, name="escalation-action"),
+]

@@ -1,0 +1,239 @@
+"""Browser side of major complaints (R-UI-1, R-MAJ-6): the panel on the order page, its POST actions (each
+one service call) and the queues. The panel offers only what this user may do now; a button posted anyway
+reaches the service, which refuses it (403 / 409) and nothing changes."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
+
+from tickets.models import OrderState, OrderType
+from tickets.selectors import work_order_visible_list
+from tickets.services import TransitionRefused
+
+from . import selectors, services
+from .models import CONTENT_FIELDS, Declaration, DeclarationState, OpinionKind
+
+TIMELINE_KIND_LABELS = {
+    "major_reported": gettext_lazy("Reported as a major complaint"),
+    "major_classified": gettext_lazy("Classified as a major complaint"),
+    "major_opinion": gettext_lazy("Supervisor's opinion"),
+    "major_replied": gettext_lazy("Major complaint: customer replied"),
+    "declaration_created": gettext_lazy("Declaration drafted"),
+    "declaration_edited": gettext_lazy("Declaration edited"),
+    "declaration_opinion_support": gettext_lazy("Support department's opinion"),
+    "declaration_opinion_legal": gettext_lazy("Legal office's opinion"),
+    "declaration_submitted": gettext_lazy("Declaration submitted"),
+    "declaration_approved": gettext_lazy("Declaration approved"),
+    "declaration_returned": gettext_lazy("Declaration returned"),
+    "declaration_accepted": gettext_lazy("Declaration accepted by the interface"),
+    "declaration_referred": gettext_lazy("Declaration referred to the branch chief"),
+    "declaration_resolved": gettext_lazy("Declaration resolved"),
+    "declaration_closed": gettext_lazy("Declaration closed"),
+}
+
+TRANSITIONS = {
+    "submit": gettext_lazy("Submit for review"),
+    "approve": gettext_lazy("Approve"),
+    "return_to_declarer": gettext_lazy("Return to the declarer"),
+    "accept": gettext_lazy("Accept"),
+    "refer": gettext_lazy("Refer to the branch chief"),
+    "resolve": gettext_lazy("Resolve"),
+    "close": gettext_lazy("Close the declaration"),
+}
+NEEDS_TEXT = {"return_to_declarer": "reason", "refer": "reason", "resolve": "resolution"}
+
+QUEUE_LABELS = {
+    "supervisor": gettext_lazy("Major: opinions due"),
+    "drafts": gettext_lazy("Major: my declarations"),
+    "opinions": gettext_lazy("Major: opinions asked"),
+    "review": gettext_lazy("Major: to review"),
+    "interface": gettext_lazy("Major: at my interface"),
+    "chief": gettext_lazy("Major: referred to me"),
+}
+
+
+def allowed_transitions(*, declaration: Declaration, user) -> list[str]:
+    return [
+        name
+        for name in TRANSITIONS
+        if can_proceed(getattr(declaration, name)) and has_transition_perm(getattr(declaration, name), user)
+    ]
+
+
+def order_panel(request, order) -> dict | None:
+    """The major-complaint panel of the order page (registered with tickets in apps.py)."""
+    user = request.user
+    major = selectors.major_for_order(order_id=order.id)
+    open_complaint = order.order_type == OrderType.COMPLAINT and order.state != OrderState.CLOSED
+    base = {"template": "escalation/order_panel.html", "criteria": selectors.criterion_list()}
+    if major is None:
+        if open_complaint and user.has_perm("escalation.classify_major"):
+            return {**base, "major": None, "may_classify": True, "interfaces": selectors.interface_list()}
+        return None
+    if not selectors.major_visible_to(major=major, user=user):
+        return None
+    declaration = Declaration.objects.filter(major=major).first()
+    context = {
+        **base,
+        "major": major,
+        "major_criteria": list(major.criteria.all()),
+        "interfaces": selectors.interface_list(),
+        "may_classify": declaration is None and open_complaint and user.has_perm("escalation.classify_major"),
+        "may_opine": major.opinion_at is None and user.id == major.supervisor_id,
+        "may_reply": major.replied_at is None and major.replier_id == user.id,
+        "may_declare": declaration is None and user.groups.filter(name=major.interface.declaring_role).exists(),
+        "declaration": declaration,
+        "content_fields": CONTENT_FIELDS,
+    }
+    if declaration is not None:
+        declaration = selectors.declaration_detail(declaration_id=declaration.id)
+        editable = declaration.state in (DeclarationState.DRAFT, DeclarationState.RETURNED)
+        context.update(
+            declaration=declaration,
+            declaration_fields=[
+                (declaration._meta.get_field(n).verbose_name, getattr(declaration, n), n) for n in CONTENT_FIELDS
+            ],
+            declaration_criteria_ids={c.id for c in declaration.criteria.all()},
+            may_edit=editable and user.id == declaration.declarer_id,
+            opinion_kinds=[
+                (kind, label)
+                for kind, label in OpinionKind.choices
+                if editable and selectors.may_give_opinion(declaration=declaration, user=user, kind=kind)
+            ],
+            opinions_missing=[OpinionKind(k).label for k in selectors.opinions_missing(declaration=declaration)],
+            transitions=[
+                (name, TRANSITIONS[name], NEEDS_TEXT.get(name))
+                for name in allowed_transitions(declaration=declaration, user=user)
+            ],
+        )
+    return context
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if str(v).isdigit()]
+
+
+def _int_or_none(value):
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _content(post) -> dict:
+    return {name: post.get(name, "") for name in CONTENT_FIELDS if name in post}
+
+
+ACTIONS: dict[str, Callable] = {
+    "classify": lambda order, major, decl, user, post, files: services.major_complaint_classify(
+        order_id=order.id, actor=user, criterion_ids=_ids(post.getlist("criteria")),
+        interface_id=_int_or_none(post.get("interface")), note=post.get("note", ""),
+    ),
+    "opinion": lambda order, major, decl, user, post, files: services.major_complaint_opinion(
+        major_id=major.id, actor=user, opinion=post.get("opinion", ""), plan=post.get("plan", ""),
+        reply_script=post.get("reply_script", ""),
+    ),
+    "reply": lambda order, major, decl, user, post, files: services.major_complaint_reply(
+        major_id=major.id, actor=user, content=post.get("content", "")
+    ),
+    "declare": lambda order, major, decl, user, post, files: services.declaration_create(
+        major_id=major.id, actor=user, criterion_ids=_ids(post.getlist("criteria")) or None, **_content(post)
+    ),
+    "edit": lambda order, major, decl, user, post, files: services.declaration_update(
+        declaration_id=decl.id, actor=user, criterion_ids=_ids(post.getlist("criteria")) or None, **_content(post)
+    ),
+    "give_opinion": lambda order, major, decl, user, post, files: services.declaration_opinion_give(
+        declaration_id=decl.id, actor=user, kind=post.get("kind", ""), text=post.get("text", ""),
+        attachment=files.get("attachment"),
+    ),
+    "submit": lambda o, m, decl, user, post, f: services.declaration_submit(declaration_id=decl.id, actor=user),
+    "approve": lambda o, m, decl, user, post, f: services.declaration_approve(
+        declaration_id=decl.id, actor=user, note=post.get("note", "")
+    ),
+    "return_to_declarer": lambda o, m, decl, user, post, f: services.declaration_return(
+        declaration_id=decl.id, actor=user, reason=post.get("reason", "")
+    ),
+    "accept": lambda o, m, decl, user, post, f: services.declaration_accept(
+        declaration_id=decl.id, actor=user, note=post.get("note", "")
+    ),
+    "refer": lambda o, m, decl, user, post, f: services.declaration_refer(
+        declaration_id=decl.id, actor=user, reason=post.get("reason", "")
+    ),
+    "resolve": lambda o, m, decl, user, post, f: services.declaration_resolve(
+        declaration_id=decl.id, actor=user, resolution=post.get("resolution", "")
+    ),
+    "close": lambda o, m, decl, user, post, f: services.declaration_close(
+        declaration_id=decl.id, actor=user, note=post.get("note", "")
+    ),
+}  # fmt: skip
+
+
+@login_required
+@require_POST
+def order_action(request, pk: int, name: str):
+    """One POST per action; success and refusal both go back to the order page with a message (the refusal
+    names what is wrong)."""
+    action = ACTIONS.get(name)
+    if action is None:
+        raise Http404
+    user = request.user
+    major = selectors.major_for_order(order_id=pk)
+    if major is None:
+        order = get_object_or_404(work_order_visible_list(user=user), pk=pk)
+    else:
+        if not selectors.major_visible_to(major=major, user=user):
+            raise Http404
+        order = major.order
+    declaration = Declaration.objects.filter(major=major).first() if major else None
+    if name in TRANSITIONS or name in ("edit", "give_opinion"):
+        if declaration is None:
+            raise Http404
+    elif name in ("opinion", "reply", "declare") and major is None:
+        raise Http404
+    target = reverse("order-detail", args=[order.pk]) + "#major"
+    try:
+        action(order, major, declaration, user, request.POST, request.FILES)
+    except ValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        messages.error(request, " ".join(" ".join(str(m) for m in msgs) for msgs in detail.values()))
+    except (TransitionRefused, ConcurrentTransition, TransitionNotAllowed) as exc:
+        messages.error(request, str(exc) or _("This changed meanwhile; reload and try again."))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or _("You may not do this."))
+    except ObjectDoesNotExist as exc:
+        raise Http404 from exc
+    else:
+        messages.success(request, _("Done."))
+    return HttpResponseRedirect(target)
+
+
+@login_required
+@require_GET
+def queue(request, name: str):
+    """R-MAJ-6: what waits for this user, oldest due first, with the remaining time."""
+    if name not in selectors.QUEUE_NAMES:
+        raise Http404
+    if name not in selectors.queues_for_user(user=request.user):
+        raise PermissionDenied
+    rows = selectors.queue_rows(name=name, user=request.user)
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for row in page.object_list:
+        row.order = row.order if name == "supervisor" else row.major.order
+        row.remaining = (row.due_at - now).total_seconds() if row.due_at else None
+    context = {
+        "queue_name": name,
+        "queue_label": QUEUE_LABELS[name],
+        "page": page,
+        "now": now,
+        "queues": [(n, QUEUE_LABELS[n]) for n in selectors.queues_for_user(user=request.user)],
+    }
+    return render(request, "escalation/queue.html", context)
