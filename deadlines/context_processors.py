@@ -4,7 +4,8 @@ from .selectors import holiday_coverage_warning
 
 
 def admin_calendar_warning(request) -> dict:
-    """The admin banner of SPEC §3.1: next year's holidays missing after 1 December. Admin pages only."""
+    """The admin banner of SPEC §3.1 (R-CAL-YEAR): this year, or after 1 December next year, not confirmed.
+    Admin pages only; the workspace dashboard shows the same warning to administrators."""
     user = getattr(request, "user", None)
     if not request.path.startswith("/admin/") or not (user and user.is_authenticated and user.is_staff):
         return {}

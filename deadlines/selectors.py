@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 
 from deadlines.clock_models import Clock, ClockState
 from deadlines.engine import DAY_US, CompiledCalendar
-from deadlines.models import BusinessCalendar, HolidayDate, WeeklyPeriod
+from deadlines.models import BusinessCalendar, Festival, HolidayDate, HolidayYear, WeeklyPeriod
 
 CACHE_TTL_SECONDS = 10.0
 
@@ -46,6 +46,9 @@ def calendar_cache_clear() -> None:
         _cache.entries = {}
         _cache.fingerprint = None
         _cache.checked_at = -math.inf
+    with _years.lock:
+        _years.confirmed = None
+        _years.checked_at = -math.inf
 
 
 def calendar_compiled(calendar: CalendarRef) -> CompiledCalendar:
@@ -92,23 +95,124 @@ def calendar_remaining(calendar: CalendarRef, now: datetime, due: datetime) -> t
 
 
 def holiday_coverage_warning(today: date) -> str | None:
-    """A message for administrators when the holiday table is missing a year, else None (§3.1).
+    """A message for administrators while a year that matters is not confirmed, else None (§3.1, R-CAL-YEAR).
 
-    From 1 December on, the coming year must have at least one HolidayDate row (the State Council
-    publishes its schedule in November/December). The current year must always have one: without
-    it the working-day calendars silently treat the year as plain Monday–Friday.
+    The current year must always be confirmed: until it is, working-day deadlines in it are provisional (plain
+    Monday–Friday where nothing is entered). From 1 December on, the coming year must be confirmed too (the State
+    Council publishes its schedule in November/December). One entered row is not enough: confirmation needs the
+    seven festivals' rest days and the make-up days (or an explicit "none"), and an administrator's word.
+    Costs no query while the years are confirmed and the cache is fresh.
     """
-    if not HolidayDate.objects.filter(date__year=today.year).exists():
-        return gettext(
-            "The holiday calendar has no entries for %(year)s: working-day deadlines treat every "
-            "Monday–Friday as a working day. Enter the holidays and make-up days in the admin."
-        ) % {"year": today.year}
-    if today.month == 12 and not HolidayDate.objects.filter(date__year=today.year + 1).exists():
-        return gettext(
-            "The holiday calendar has no entries for %(year)s yet. Enter next year's holidays and "
-            "make-up days (published by the State Council) in the admin before 1 January."
-        ) % {"year": today.year + 1}
-    return None
+    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    missing = [year for year in years if not calendar_year_confirmed(year)]
+    if not missing:
+        return None
+    year = missing[0]
+    problems = holiday_year_problems(year=year)
+    if problems:
+        detail = gettext("Missing: %(problems)s.") % {"problems": "; ".join(problems)}
+    else:
+        detail = gettext("Every festival and the make-up days are entered: an administrator must confirm the year.")
+    if year == today.year:
+        head = gettext(
+            "The holiday schedule for %(year)s is not confirmed: working-day deadlines in %(year)s are provisional "
+            "(days with no entry count as plain Monday–Friday)."
+        ) % {"year": year}
+    else:
+        head = gettext(
+            "The holiday schedule for %(year)s is not confirmed yet. Enter next year's holidays and make-up days "
+            "(published by the State Council) and confirm the year in the admin before 1 January."
+        ) % {"year": year}
+    return f"{head} {detail}"
+
+
+# --- holiday years (R-CAL-YEAR) ----------------------------------------------------------------------------------
+class _YearsCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.confirmed: frozenset[int] | None = None
+        self.checked_at = -math.inf
+
+
+_years = _YearsCache()
+
+
+def holiday_years_confirmed() -> frozenset[int]:
+    """The years whose schedule is confirmed: one query, then kept in process memory like the compiled calendars
+    (dropped by `calendar_cache_clear`, re-read by every process after CACHE_TTL_SECONDS)."""
+    confirmed = _years.confirmed
+    if confirmed is not None and time.monotonic() - _years.checked_at < CACHE_TTL_SECONDS:
+        return confirmed
+    with _years.lock:
+        confirmed = frozenset(
+            HolidayYear.objects.filter(state=HolidayYear.State.CONFIRMED).values_list("year", flat=True)
+        )
+        _years.confirmed, _years.checked_at = confirmed, time.monotonic()
+        return confirmed
+
+
+def calendar_year_confirmed(year: int) -> bool:
+    """Whether `year`'s holidays and make-up days are confirmed (R-CAL-YEAR). A year with no data at all is simply
+    not confirmed: the arithmetic answers on the Monday–Friday rule there and never raises."""
+    return year in holiday_years_confirmed()
+
+
+def calendar_span_provisional(calendar: CalendarRef, start: datetime, end: datetime) -> bool:
+    """Whether business time from `start` to `end` on this calendar rests on an unconfirmed year (R-CAL-YEAR):
+    only calendars that use working days depend on the holiday table."""
+    if not calendar_compiled(calendar).uses_workdays:
+        return False
+    first, last = sorted((timezone.localtime(start).year, timezone.localtime(end).year))
+    confirmed = holiday_years_confirmed()
+    return any(year not in confirmed for year in range(first, last + 1))
+
+
+def clock_provisional(clock: Clock) -> bool:
+    """R-CAL-YEAR: a live clock whose due time was computed over a year that is not confirmed (it is recomputed
+    when the year is). Stopped clocks keep their verdict: False."""
+    if clock.state not in ClockState.live():
+        return False
+    return calendar_span_provisional(clock.calendar_code, clock.started_at, clock.due_at)
+
+
+def holiday_year_problems(*, year: int, makeup_days_none: bool | None = None) -> list[str]:
+    """What keeps `year` from being confirmed, one message per missing festival (R-CAL-YEAR); [] when complete.
+    `makeup_days_none` overrides the stored flag (the form being saved)."""
+    if makeup_days_none is None:
+        makeup_days_none = HolidayYear.objects.filter(year=year, makeup_days_none=True).exists()
+    rows = HolidayDate.objects.filter(date__year=year)
+    festivals = set(rows.filter(kind=HolidayDate.Kind.STATUTORY_HOLIDAY).values_list("festival", flat=True).distinct())
+    makeup = rows.filter(kind=HolidayDate.Kind.MAKEUP_WORKDAY).count()
+    return holiday_schedule_problems(rest_festivals=festivals, makeup=makeup, makeup_days_none=makeup_days_none)
+
+
+def holiday_schedule_problems(*, rest_festivals: set[str], makeup: int, makeup_days_none: bool) -> list[str]:
+    """The rule of R-CAL-YEAR on a schedule in hand (the table, or a file about to be imported)."""
+    problems = [
+        gettext("no rest day for %(festival)s") % {"festival": festival.label}
+        for festival in Festival.statutory()
+        if festival not in rest_festivals
+    ]
+    if not makeup and not makeup_days_none:
+        problems.append(gettext('no make-up working days entered (tick "no make-up days this year" if there are none)'))
+    if makeup and makeup_days_none:
+        problems.append(
+            gettext('%(count)s make-up working days are entered but "no make-up days this year" is ticked')
+            % {"count": makeup}
+        )
+    return problems
+
+
+def holiday_year_summary(*, year: int) -> dict:
+    """Counts for the admin: rest days, make-up days, closures of `year`."""
+    counts = dict(
+        HolidayDate.objects.filter(date__year=year).values("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    return {
+        "rest": counts.get(HolidayDate.Kind.STATUTORY_HOLIDAY, 0),
+        "makeup": counts.get(HolidayDate.Kind.MAKEUP_WORKDAY, 0),
+        "closure": counts.get(HolidayDate.Kind.CLOSURE, 0),
+    }
 
 
 def _tables_fingerprint() -> tuple:

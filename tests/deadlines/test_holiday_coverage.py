@@ -1,12 +1,13 @@
-"""SPEC §3.1: after 1 December administrators are warned when the coming year has no holiday rows."""
+"""SPEC §3.1, R-CAL-YEAR: after 1 December administrators are warned until the coming year is confirmed."""
 
 from datetime import date
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from deadlines.models import HolidayDate
+from deadlines.models import HolidayDate, HolidayYear
 from deadlines.selectors import holiday_coverage_warning
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def year_2026_only():
+    """2026 is known (confirmed, as the chinese-calendar seed does); 2027 has nothing."""
     HolidayDate.objects.create(date=date(2026, 10, 1), kind=HolidayDate.Kind.STATUTORY_HOLIDAY, name="National Day")
+    HolidayYear.objects.create(year=2026, state=HolidayYear.State.CONFIRMED, confirmed_at=timezone.now())
 
 
 @pytest.mark.usefixtures("year_2026_only")
@@ -30,8 +33,21 @@ def test_warning_from_1_december_when_next_year_is_empty():
 
 
 @pytest.mark.usefixtures("year_2026_only")
-def test_no_warning_once_next_year_has_an_entry():
+def test_one_entry_for_next_year_does_not_silence_the_warning():
+    # Issue 8 §6: one admin row for 2027-01-01 silenced the warning while Spring Festival and every make-up day
+    # of 2027 were still missing (R-CAL-YEAR).
     HolidayDate.objects.create(date=date(2027, 1, 1), kind=HolidayDate.Kind.STATUTORY_HOLIDAY, name="元旦")
+
+    warning = holiday_coverage_warning(date(2026, 12, 31))
+
+    assert warning is not None and "2027" in warning
+    assert "春节 没有休息日" in warning and "未录入调休上班日" in warning  # the UI's default language
+    assert "元旦 没有休息日" not in warning  # 元旦 has its rest day
+
+
+@pytest.mark.usefixtures("year_2026_only")
+def test_no_warning_once_next_year_is_confirmed():
+    HolidayYear.objects.create(year=2027, state=HolidayYear.State.CONFIRMED, confirmed_at=timezone.now())
     assert holiday_coverage_warning(date(2026, 12, 31)) is None
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework import serializers, viewsets
 
 from deadlines.clock_models import Clock, ClockKind, ClockState
-from deadlines.selectors import calendar_remaining
+from deadlines.selectors import calendar_remaining, clock_provisional
 from org.selectors import unit_subtree_ids
 
 from ..selectors import clock_visible_list, order_units_q
@@ -19,13 +19,17 @@ class ClockSerializer(serializers.ModelSerializer):
     )
     overdue_seconds = serializers.SerializerMethodField(help_text="Wall-clock time past the due time, else null.")
     at_risk = serializers.SerializerMethodField(help_text="Running and past its warning time (R-CLK-WARN).")
+    provisional = serializers.SerializerMethodField(
+        help_text="True while this live clock's due time rests on a year whose holiday schedule is not confirmed "
+        "(R-CAL-YEAR): computed on the Monday–Friday rule, it is recomputed when the year is confirmed."
+    )
 
     class Meta:
         model = Clock
         fields = [
             "id", "order", "order_number", "kind", "kind_label", "state", "calendar_code", "started_at", "due_at",
             "warn_at", "warned_at", "breached_at", "stopped_at", "sequence", "remaining_seconds", "overdue_seconds",
-            "at_risk",
+            "at_risk", "provisional",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -43,6 +47,9 @@ class ClockSerializer(serializers.ModelSerializer):
         if clock.breached_at is None and end <= clock.due_at:
             return None
         return int((end - clock.due_at).total_seconds())
+
+    def get_provisional(self, clock) -> bool:
+        return clock_provisional(clock)
 
     def get_at_risk(self, clock) -> bool:
         return clock.state == ClockState.RUNNING and clock.warned_at is not None

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from deadlines.clock_models import Clock, ClockState
-from deadlines.selectors import calendar_remaining
+from deadlines.selectors import calendar_remaining, clock_provisional
 
 from ..selectors import work_order_visible_list
 
@@ -29,6 +29,7 @@ class ClockRow:
     remaining_seconds: int | None  # running and not yet due
     overdue_seconds: int | None  # past the due time (live, or stopped late)
     ticking: bool
+    provisional: bool = False  # R-CAL-YEAR: due time over a year whose holidays are not confirmed
 
     @property
     def css(self) -> str:
@@ -51,7 +52,10 @@ def clock_row(clock: Clock, *, now: datetime) -> ClockRow:
         ticking = True
     elif not live and clock.breached_at and clock.stopped_at:
         overdue = int((clock.stopped_at - clock.due_at).total_seconds())
-    return ClockRow(clock=clock, live=live, remaining_seconds=remaining, overdue_seconds=overdue, ticking=ticking)
+    return ClockRow(
+        clock=clock, live=live, remaining_seconds=remaining, overdue_seconds=overdue, ticking=ticking,
+        provisional=clock_provisional(clock),
+    )  # fmt: skip
 
 
 def clock_rows(clocks, *, now: datetime | None = None) -> list[ClockRow]:

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from deadlines.selectors import holiday_coverage_warning
+
 from .. import reports
 
 ROW_HEIGHT = 26
@@ -80,5 +82,7 @@ def dashboard(request):
         "bar_x": LABEL_WIDTH + 10,
         "chart_width": LABEL_WIDTH + BAR_WIDTH + 130,
         "today": timezone.localdate(),
+        # SPEC §3.1 R-CAL-YEAR: administrators see the holiday-year warning here too, not only in the admin.
+        "calendar_warning": holiday_coverage_warning(timezone.localdate()) if user.is_staff else None,
     }
     return render(request, "tickets/dashboard.html", context)
