@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -73,6 +74,9 @@ class TokenObtainView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
             )
+        # Issuing a token is a login: last_login is updated and django-axes clears this user name + address's
+        # failures, as after the login page (R-SEC-3).
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         name = data.validated_data.get("name") or request.headers.get("User-Agent", "")
         token, key = api_token_issue(user=user, name=name)
         return Response({"token": key, "expires_at": token.expires_at}, status=status.HTTP_200_OK)

@@ -220,6 +220,19 @@ def test_the_token_endpoint_answers_429_with_retry_after_when_locked(clerk):
     assert not ApiToken.objects.exists()
 
 
+def test_a_token_issued_clears_the_failures_like_a_login(clerk):
+    client = APIClient()
+    for _ in range(4):
+        obtain(client, password="nope")
+    assert obtain(client).status_code == 200
+
+    answers = [obtain(client, password="nope").status_code for _ in range(4)]
+
+    assert answers == [400] * 4  # counting starts again: four more failures do not lock
+    clerk.refresh_from_db()
+    assert clerk.last_login is not None
+
+
 def test_the_api_lockout_is_shared_with_the_login_page(clerk):
     for _ in range(5):
         Client().post("/accounts/login/", {"username": "clerk", "password": "nope"})
