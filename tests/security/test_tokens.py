@@ -286,3 +286,20 @@ def test_a_successful_login_does_not_reset_the_address_count(world, settings):
     assert Client(REMOTE_ADDR="10.9.9.7").post("/accounts/login/", {"username": "u9", "password": "x"}).status_code == (
         429
     )
+
+
+def test_an_administrator_sees_tokens_in_the_admin_without_keys_and_may_revoke_one(clerk):
+    key = obtain(name="导出脚本").data["token"]
+    token = ApiToken.objects.get()
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    admin = Client()
+    admin.force_login(root)
+
+    listing = admin.get("/admin/org/apitoken/")
+    revoked = admin.post(f"/admin/org/apitoken/{token.pk}/delete/", {"post": "yes"})
+
+    assert listing.status_code == 200 and "导出脚本" in listing.content.decode()
+    assert key not in listing.content.decode() and token.key_hash not in listing.content.decode()
+    assert admin.get("/admin/org/apitoken/add/").status_code == 403
+    assert revoked.status_code == 302
+    assert with_token(key).get(ORDERS).status_code == 401
