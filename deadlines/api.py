@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from .engine import CalendarError
 from .models import BusinessCalendar
-from .selectors import calendar_add
+from .selectors import calendar_add, calendar_span_provisional
 
 
 class DueTimeInput(serializers.Serializer):
@@ -35,6 +35,10 @@ class DueTimeOutput(serializers.Serializer):
     start = serializers.DateTimeField()
     limit = serializers.DurationField()
     due_at = serializers.DateTimeField()
+    provisional = serializers.BooleanField(
+        help_text="True when the answer rests on a year whose holiday schedule is not confirmed (R-CAL-YEAR): "
+        "counted on the Monday–Friday rule; it may move once the year is confirmed."
+    )
 
 
 class DueTimeView(APIView):
@@ -56,4 +60,5 @@ class DueTimeView(APIView):
             due = calendar_add(v["calendar"], v["start"], v["limit"])
         except (CalendarError, ValueError, OverflowError) as exc:
             raise serializers.ValidationError({"limit": [str(exc)]}) from exc
-        return Response(DueTimeOutput({**v, "due_at": timezone.localtime(due)}).data)
+        provisional = calendar_span_provisional(v["calendar"], v["start"], due)
+        return Response(DueTimeOutput({**v, "due_at": timezone.localtime(due), "provisional": provisional}).data)

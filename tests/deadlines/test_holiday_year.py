@@ -163,6 +163,18 @@ def test_a_year_with_no_data_answers_on_the_weekday_rule_and_is_provisional(cale
     assert not calendar_span_provisional("CAL-SERVICE", at(2040, 1, 1), at(2040, 1, 2))
 
 
+def test_the_due_time_api_answers_for_a_year_with_no_data_marked_provisional(calendars, api, admin_user):
+    api.force_login(admin_user)
+    params = {"calendar": "CAL-WORKDAY", "limit": "PT3H30M"}
+
+    unknown = api.get("/api/v1/due-time/", {**params, "start": "2040-11-23T16:00:00+08:00"})
+    known = api.get("/api/v1/due-time/", {**params, "start": "2026-11-20T16:00:00+08:00"})
+
+    assert unknown.status_code == 200, unknown.content
+    assert (unknown.json()["due_at"], unknown.json()["provisional"]) == ("2040-11-26T10:30:00+08:00", True)
+    assert (known.json()["due_at"], known.json()["provisional"]) == ("2026-11-23T10:30:00+08:00", False)
+
+
 def test_the_confirmed_years_cost_one_query_then_none(calendars, django_assert_num_queries):
     holiday_years_confirmed()  # warm
     with django_assert_num_queries(0):
@@ -252,6 +264,19 @@ def test_the_admin_confirm_button_records_who_and_when_or_lists_what_is_missing(
     assert (year.state, year.confirmed_by, year.confirmed_at) == (HolidayYear.State.CONFIRMED, admin_user, DEC_1)
     assert LogEntry.objects.filter(object_id=str(year.pk), change_message__contains="Confirmed").exists()
     assert admin_client.get(f"/admin/deadlines/holidayyear/{year.pk}/confirm/").status_code == 405
+
+
+@pytest.mark.urls("tests.deadlines.urls")
+def test_the_admin_lists_years_with_their_counts_and_reruns_the_recompute(calendars, admin_client):
+    page = admin_client.get("/admin/deadlines/holidayyear/")
+    assert page.status_code == 200 and b"/admin/deadlines/holidayyear/import/" in page.content
+    year = HolidayYear.objects.get(year=2026)
+
+    response = admin_client.post(
+        "/admin/deadlines/holidayyear/", {"action": "recompute_clocks", "_selected_action": [year.pk]}, follow=True
+    )
+
+    assert any("0 running deadlines moved" in str(m) for m in response.context["messages"])
 
 
 @pytest.mark.urls("tests.deadlines.urls")
