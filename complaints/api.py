@@ -3,9 +3,8 @@ the reply scripts of a category (R-KB-1), and the customer card's serializer (it
 tickets/api/lookups.py)."""
 
 from django.db.models import Exists, OuterRef
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
 
 from .models import BusinessItem, CallReason, ComplaintCategory, Customer, ReplyScript, SkillGroup
 from .numbers import mask_number
@@ -30,12 +29,16 @@ class CategorySerializer(serializers.ModelSerializer):
         return " → ".join(reversed(parts))
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("leaf_only", bool, description="Only active leaves (what a new complaint may use)."),
-        OpenApiParameter("q", str, description="Text search in names."),
-    ]
-)
+class CategoryQuery(serializers.Serializer):
+    """The list's query (R-API-1): a bad value is a 400 naming it; NUL in `q` too (PostgreSQL cannot take it)."""
+
+    leaf_only = serializers.BooleanField(
+        required=False, default=False, help_text="Only active leaves (what a new complaint may use)."
+    )
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, help_text="Text search in names.")
+
+
+@extend_schema_view(list=extend_schema(parameters=[CategoryQuery]))
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CategorySerializer
     pagination_class = None
@@ -43,11 +46,14 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         active_child = ComplaintCategory.objects.filter(parent=OuterRef("pk"), is_active=True)
         qs = ComplaintCategory.objects.annotate(is_leaf=~Exists(active_child)).order_by("sort_order", "id")
-        params = self.request.query_params
-        if params.get("leaf_only") in {"1", "true", "True"}:
+        if self.action != "list":
+            return qs
+        query = CategoryQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data["leaf_only"]:
             qs = qs.filter(is_active=True, is_leaf=True)
-        if params.get("q"):
-            qs = qs.filter(name__icontains=params["q"])
+        if query.validated_data.get("q"):
+            qs = qs.filter(name__icontains=query.validated_data["q"])
         return qs
 
     def get_serializer_context(self):
@@ -117,15 +123,15 @@ class ReplyScriptSerializer(serializers.ModelSerializer):
                   "source", "sort_order", "updated_at"]  # fmt: skip
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "category", int,
-            description="A category id: the scripts attached to it or inherited from an upper level, then the "
-            "general ones. Without it, every active script.",
-        )
-    ]
-)  # fmt: skip
+class ReplyScriptQuery(serializers.Serializer):
+    category = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1,
+        help_text="A category id: the scripts attached to it or inherited from an upper level, then the general "
+        "ones. Without it, every active script.",
+    )  # fmt: skip
+
+
+@extend_schema_view(list=extend_schema(parameters=[ReplyScriptQuery]))
 class ReplyScriptViewSet(viewsets.ReadOnlyModelViewSet):
     """解释口径 (R-KB-1): the standard wording to show once a category is chosen. Read-only; editors
     maintain the scripts in admin."""
@@ -134,11 +140,10 @@ class ReplyScriptViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        category = self.request.query_params.get("category")
-        if self.action != "list" or not category:
+        if self.action != "list":
             return reply_script_list()
-        try:
-            category_id = int(category)
-        except ValueError:
-            raise ValidationError({"category": ["Give a category id."]}) from None
-        return reply_scripts_for_category(category_id=category_id)
+        query = ReplyScriptQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        if query.validated_data.get("category") is None:
+            return reply_script_list()
+        return reply_scripts_for_category(category_id=query.validated_data["category"])

@@ -163,9 +163,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # R-API-1: bodies the parser cannot take (nested too deep, malformed forms) are a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "tickets.api.parsers.JSONParser",
+        "tickets.api.parsers.FormParser",
+        "tickets.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "tickets.api.pagination.StandardPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "tickets.api.schema.ContractAutoSchema",  # every operation's 4xx documented
     "EXCEPTION_HANDLER": "tickets.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }

@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from deadlines.views import health_calendar
 
+# R-API-1: an /api/ URL that matches no route answers JSON too (tickets.api.errors); elsewhere the 404 page.
+handler404 = "tickets.api.errors.page_not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/calendar/", health_calendar, name="health-calendar"),

@@ -38,7 +38,8 @@ def test_upload_is_stored_with_the_order_and_on_the_timeline(api, world, media):
     assert (media / attachment.file.name).read_bytes() == b"%PDF-1.4 bill"
     entry = order.timeline.get(kind="attachment")
     assert (entry.note, entry.actor, entry.data["attachment_id"]) == ("bill.pdf", world.handler, attachment.id)
-    assert [a["original_name"] for a in api.get(f"/api/v1/orders/{order.id}/attachments/").data] == ["bill.pdf"]
+    listed = api.get(f"/api/v1/orders/{order.id}/attachments/").data["results"]
+    assert [a["original_name"] for a in listed] == ["bill.pdf"]
 
 
 def test_too_large_file_is_refused(api, world, settings):

@@ -33,8 +33,18 @@ from ..models.choices import (
 )
 from ..selectors import work_order_allowed_transitions
 from .clocks import ClockSerializer
+from .fields import IdField, InstantField
 
 FLAGS = ("is_major", "is_repeat", "is_batch", "is_escalated", "escalation_tendency", "is_collective", "is_media")
+FLAG_HELP = {
+    "is_major": "Major complaint (重大投诉, §4).",
+    "is_repeat": "Repeat complaint (重复投诉).",
+    "is_batch": "Batch complaint (批量投诉, R-SP-2).",
+    "is_escalated": "Escalated over our head (越级投诉).",
+    "escalation_tendency": "Tends to go over our head (越级倾向).",
+    "is_collective": "Collective problem (集中性问题).",
+    "is_media": "Media involved (媒体曝光); give the journalist.",
+}
 
 
 class WorkOrderListSerializer(serializers.ModelSerializer):
@@ -174,52 +184,100 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
 
 
 class CustomerInput(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, max_length=60)
-    tier = serializers.CharField(required=False, allow_blank=True)
-    brand = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    home_city = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    name = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text="The customer's name as they give it."
+    )
+    tier = serializers.CharField(
+        required=False, allow_blank=True, max_length=20,
+        help_text="A new customer's tier: ordinary, gold, platinum, diamond (club tiers lock urgency to 特急, "
+        "R-WO-4); unknown is a 400 (`customer.tier`).",
+    )  # fmt: skip
+    brand = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="Brand of the number, e.g. 全球通."
+    )
+    home_city = serializers.CharField(
+        required=False, allow_blank=True, max_length=30,
+        help_text="The number's home city; routes the order (needed for a new customer).",
+    )  # fmt: skip
 
 
 class JournalistInput(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, max_length=60)
-    outlet = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="The journalist's name.")
+    outlet = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="Newspaper, station or site."
+    )
+    phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=30, help_text="How to reach the journalist."
+    )
 
 
 class WorkOrderCreateSerializer(serializers.Serializer):
     """Input of POST /orders/. Types only; the rules of SPEC §2 are checked by work_order_create."""
 
-    order_type = serializers.ChoiceField(choices=OrderType.choices)
-    channel = serializers.ChoiceField(choices=Channel.choices)
-    handling_method = serializers.ChoiceField(choices=HandlingMethod.choices)
-    accepted_number = serializers.CharField(max_length=20, allow_blank=True)
-    content = serializers.CharField(allow_blank=True)
-    received_at = serializers.DateTimeField()
-    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    category = serializers.IntegerField(required=False, allow_null=True, source="category_id")
-    call_reason = serializers.IntegerField(required=False, allow_null=True, source="call_reason_id")
-    business_item = serializers.IntegerField(required=False, allow_null=True, source="business_item_id")
-    appointed_at = serializers.DateTimeField(required=False, allow_null=True)
-    contact_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    findings = serializers.CharField(required=False, allow_blank=True)
-    evidence_note = serializers.CharField(required=False, allow_blank=True)
-    visit_confirmed = serializers.BooleanField(required=False, default=False)
-    direct_reply = serializers.CharField(required=False, allow_blank=True)
-    external_source = serializers.ChoiceField(choices=ExternalSource.choices, required=False, allow_blank=True)
-    is_major = serializers.BooleanField(required=False, default=False)
-    is_repeat = serializers.BooleanField(required=False, default=False)
-    is_batch = serializers.BooleanField(required=False, default=False)
-    is_escalated = serializers.BooleanField(required=False, default=False)
-    escalation_tendency = serializers.BooleanField(required=False, default=False)
-    is_collective = serializers.BooleanField(required=False, default=False)
-    is_media = serializers.BooleanField(required=False, default=False)
-    journalist = JournalistInput(required=False)
-    previous_order = serializers.IntegerField(required=False, allow_null=True, source="previous_order_id")
-    repeat_reason = serializers.CharField(required=False, allow_blank=True)
-    accepting_unit = serializers.IntegerField(required=False, allow_null=True, source="accepting_unit_id")
-    customer = CustomerInput(required=False)
+    order_type = serializers.ChoiceField(choices=OrderType.choices, help_text="The kind of work order (R-WO-1).")
+    channel = serializers.ChoiceField(choices=Channel.choices, help_text="How the customer came to us (R-WO-5).")
+    handling_method = serializers.ChoiceField(
+        choices=HandlingMethod.choices, help_text="Answered on the spot, or transferred to the back office (R-WO-6)."
+    )
+    accepted_number = serializers.CharField(
+        max_length=20, allow_blank=True, help_text="The number the complaint is about, in full (R-WO-2)."
+    )
+    content = serializers.CharField(allow_blank=True, help_text="What the customer says, in their words.")
+    received_at = InstantField(help_text="When the customer contacted us (R-WO-10: back-dating is limited).")
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices, default=Urgency.NORMAL, help_text="Urgency; a club customer's is always 特急 (R-WO-4)."
+    )
+    category = IdField(
+        required=False,
+        allow_null=True,
+        source="category_id",
+        help_text="A leaf category (R-WO-3); complaints need one.",
+    )
+    call_reason = IdField(
+        required=False, allow_null=True, source="call_reason_id", help_text="Call reason of a consultation."
+    )
+    business_item = IdField(
+        required=False, allow_null=True, source="business_item_id", help_text="Business item of back-office business."
+    )
+    appointed_at = InstantField(required=False, allow_null=True, help_text="The appointment's time (appointments).")
+    contact_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, help_text="Where to call back, when not the accepted number."
+    )
+    findings = serializers.CharField(required=False, allow_blank=True, help_text="What the clerk found checking.")
+    evidence_note = serializers.CharField(required=False, allow_blank=True, help_text="Evidence the customer showed.")
+    visit_confirmed = serializers.BooleanField(
+        required=False, default=False, help_text="The customer confirmed a visit is needed."
+    )
+    direct_reply = serializers.CharField(
+        required=False, allow_blank=True, help_text="The answer given on the spot (handling method `direct_reply`)."
+    )
+    external_source = serializers.ChoiceField(
+        choices=ExternalSource.choices, required=False, allow_blank=True,
+        help_text="The outside body that forwarded the complaint, if any (blank: none).",
+    )  # fmt: skip
+    is_major = serializers.BooleanField(required=False, default=False, help_text=FLAG_HELP["is_major"])
+    is_repeat = serializers.BooleanField(required=False, default=False, help_text=FLAG_HELP["is_repeat"])
+    is_batch = serializers.BooleanField(required=False, default=False, help_text=FLAG_HELP["is_batch"])
+    is_escalated = serializers.BooleanField(required=False, default=False, help_text=FLAG_HELP["is_escalated"])
+    escalation_tendency = serializers.BooleanField(
+        required=False, default=False, help_text=FLAG_HELP["escalation_tendency"]
+    )
+    is_collective = serializers.BooleanField(required=False, default=False, help_text=FLAG_HELP["is_collective"])
+    is_media = serializers.BooleanField(required=False, default=False, help_text=FLAG_HELP["is_media"])
+    journalist = JournalistInput(required=False, help_text="The journalist, for a media complaint.")
+    previous_order = IdField(
+        required=False, allow_null=True, source="previous_order_id",
+        help_text="The earlier order of a repeat complaint; one you may not see answers like a missing one.",
+    )  # fmt: skip
+    repeat_reason = serializers.CharField(
+        required=False, allow_blank=True, help_text="Why the customer complains again."
+    )
+    accepting_unit = IdField(
+        required=False, allow_null=True, source="accepting_unit_id", help_text="Accepting unit; default: your own."
+    )
+    customer = CustomerInput(required=False, help_text="A new customer's card (ignored for a known number).")
     attachments = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list,
+        child=serializers.FileField(help_text="One file."), required=False, default=list,
         help_text="Files attached at acceptance (multipart/form-data). A fax/letter order (channel `letter`) "
         "needs the letter here (R-WO-7).",
     )  # fmt: skip
@@ -230,83 +288,115 @@ class WorkOrderCreateSerializer(serializers.Serializer):
 
 
 class DispatchInput(serializers.Serializer):
-    unit = serializers.IntegerField(source="unit_id")
-    due_at = serializers.DateTimeField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    unit = IdField(source="unit_id", help_text="The handling unit to send the order to.")
+    due_at = InstantField(
+        required=False, allow_null=True, help_text="Handling due time; default: the clock policy's (R-CLK-*)."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note for the handlers.")
 
 
 class RedispatchInput(serializers.Serializer):
-    unit = serializers.IntegerField(source="unit_id")
-    reason = serializers.CharField(allow_blank=True)
-    due_at = serializers.DateTimeField(required=False, allow_null=True)
+    unit = IdField(source="unit_id", help_text="The handling unit of the new cycle.")
+    reason = serializers.CharField(allow_blank=True, help_text="Why the order goes round again (R-FL-6).")
+    due_at = InstantField(required=False, allow_null=True, help_text="Handling due time of the new cycle.")
 
 
 class NoteInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note for the timeline.")
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, help_text="Why the reply goes back to the department (R-FL-3).")
 
 
 class CloseInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="A closing note.")
 
 
 class DeptReplyInput(serializers.Serializer):
-    cause = serializers.CharField(required=False, allow_blank=True, default="")
-    cause_unknown = serializers.BooleanField(required=False, default=False)
-    process = serializers.CharField(allow_blank=True)
-    is_final = serializers.BooleanField(required=False, default=True)
-    result = serializers.CharField(allow_blank=True)
-    service_restored = serializers.BooleanField(required=False, allow_null=True, default=None)
-    measures = serializers.CharField(required=False, allow_blank=True, default="")
-    expected_recovery_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    coordinating_unit = serializers.IntegerField(
-        required=False, allow_null=True, default=None, source="coordinating_unit_id"
+    """回单 (R-FL-2): cause, process, result, and the customer's attitude."""
+
+    cause = serializers.CharField(required=False, allow_blank=True, default="", help_text="The cause found.")
+    cause_unknown = serializers.BooleanField(
+        required=False, default=False, help_text="The cause could not be found (then `cause` may be blank)."
     )
-    customer_attitude = serializers.CharField(allow_blank=True)
+    process = serializers.CharField(allow_blank=True, help_text="What was done.")
+    is_final = serializers.BooleanField(
+        required=False, default=True, help_text="The final reply of the department, not an interim one."
+    )
+    result = serializers.CharField(allow_blank=True, help_text="The outcome.")
+    service_restored = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="The service works again (null: not applicable)."
+    )
+    measures = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Measures taken to keep it from recurring."
+    )
+    expected_recovery_at = InstantField(
+        required=False, allow_null=True, default=None, help_text="When the service is expected back."
+    )
+    coordinating_unit = IdField(
+        required=False, allow_null=True, default=None, source="coordinating_unit_id",
+        help_text="A unit that helped, if any.",
+    )  # fmt: skip
+    customer_attitude = serializers.CharField(allow_blank=True, help_text="How the customer took it.")
 
 
 class FinalReplyInput(serializers.Serializer):
-    method = serializers.ChoiceField(choices=FinalReplyMethod.choices)
-    process = serializers.CharField(required=False, allow_blank=True, default="")
-    content = serializers.CharField(required=False, allow_blank=True, default="")
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
-    replied_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    draft_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    """The final reply to the customer (R-FL-4): its five elements, or an approved draft."""
+
+    method = serializers.ChoiceField(choices=FinalReplyMethod.choices, help_text="How the customer was answered.")
+    process = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="How the matter was handled."
+    )
+    content = serializers.CharField(required=False, allow_blank=True, default="", help_text="What was said.")
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices, required=False, allow_blank=True, default="",
+        help_text="The customer's satisfaction (blank: not asked).",
+    )  # fmt: skip
+    replied_at = InstantField(required=False, allow_null=True, default=None, help_text="When; default: now.")
+    draft_id = IdField(
+        required=False, allow_null=True, default=None, help_text="Send this approved written/email draft (R-FL-4)."
+    )
 
 
 class FinalReplyDraftInput(serializers.Serializer):
-    method = serializers.ChoiceField(choices=FinalReplyMethod.choices)
-    process = serializers.CharField(allow_blank=True)
-    content = serializers.CharField(allow_blank=True)
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
+    method = serializers.ChoiceField(choices=FinalReplyMethod.choices, help_text="Written or email reply.")
+    process = serializers.CharField(allow_blank=True, help_text="How the matter was handled.")
+    content = serializers.CharField(allow_blank=True, help_text="The reply's text.")
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices, required=False, allow_blank=True, default="",
+        help_text="The customer's satisfaction (blank: not asked).",
+    )  # fmt: skip
 
 
 class FinalReplyApprovalInput(serializers.Serializer):
-    draft_id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=ApprovalKind.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    draft_id = IdField(help_text="The draft of this order to approve.")
+    kind = serializers.ChoiceField(choices=ApprovalKind.choices, help_text="Which approval this is.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="The approver's note.")
 
 
 class CallbackInput(serializers.Serializer):
-    outcome = serializers.ChoiceField(choices=CallbackOutcome.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    customer_unreasonable = serializers.BooleanField(required=False, allow_null=True, default=None)
+    outcome = serializers.ChoiceField(choices=CallbackOutcome.choices, help_text="What the customer said (R-FL-6).")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note for the timeline.")
+    customer_unreasonable = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="Unsatisfied but unreasonable: close instead of redispatching (null: not judged).",
+    )  # fmt: skip
 
 
 class ContactInput(serializers.Serializer):
-    direction = serializers.ChoiceField(choices=ContactDirection.choices)
-    channel = serializers.ChoiceField(choices=ContactChannel.choices)
-    reached = serializers.BooleanField()
-    summary = serializers.CharField(allow_blank=True)
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    direction = serializers.ChoiceField(choices=ContactDirection.choices, help_text="We called, or they did.")
+    channel = serializers.ChoiceField(choices=ContactChannel.choices, help_text="How.")
+    reached = serializers.BooleanField(help_text="The customer was reached (R-FL-5 counts the attempts that were not).")
+    summary = serializers.CharField(allow_blank=True, help_text="What was said.")
+    occurred_at = InstantField(required=False, allow_null=True, default=None, help_text="When; default: now.")
 
 
 class UrgeInput(serializers.Serializer):
     note = serializers.CharField(help_text="What the customer said (R-SP-1 催办).")
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.PHONE)
+    channel = serializers.ChoiceField(
+        choices=Channel.choices, required=False, default=Channel.PHONE, help_text="How the customer urged."
+    )
     accepted_number = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=20,
         help_text="The customer's accepted number, as on the intake card. Needed to urge an order of another "
@@ -315,23 +405,31 @@ class UrgeInput(serializers.Serializer):
 
 
 class AttachmentInput(serializers.Serializer):
-    file = serializers.FileField()
-    kind = serializers.ChoiceField(choices=Attachment.Kind.choices, required=False, default=Attachment.Kind.OTHER)
+    file = serializers.FileField(help_text="The file (multipart/form-data); limits of R-FL-8 apply.")
+    kind = serializers.ChoiceField(
+        choices=Attachment.Kind.choices, required=False, default=Attachment.Kind.OTHER, help_text="What the file is."
+    )
 
 
 class FlagsInput(serializers.Serializer):
-    is_major = serializers.BooleanField(required=False)
-    is_repeat = serializers.BooleanField(required=False)
-    is_batch = serializers.BooleanField(required=False)
-    is_escalated = serializers.BooleanField(required=False)
-    escalation_tendency = serializers.BooleanField(required=False)
-    is_collective = serializers.BooleanField(required=False)
-    is_media = serializers.BooleanField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    is_major = serializers.BooleanField(required=False, help_text=FLAG_HELP["is_major"])
+    is_repeat = serializers.BooleanField(required=False, help_text=FLAG_HELP["is_repeat"])
+    is_batch = serializers.BooleanField(required=False, help_text=FLAG_HELP["is_batch"])
+    is_escalated = serializers.BooleanField(required=False, help_text=FLAG_HELP["is_escalated"])
+    escalation_tendency = serializers.BooleanField(required=False, help_text=FLAG_HELP["escalation_tendency"])
+    is_collective = serializers.BooleanField(required=False, help_text=FLAG_HELP["is_collective"])
+    is_media = serializers.BooleanField(required=False, help_text=FLAG_HELP["is_media"])
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why the flags change.")
 
 
 class UnmaskInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="Why you need the full number (audited).",
+    )
 
 
 class UnmaskOutput(serializers.Serializer):
@@ -340,12 +438,14 @@ class UnmaskOutput(serializers.Serializer):
 
 
 class ExtensionRequestInput(serializers.Serializer):
-    progress = serializers.CharField(allow_blank=True)
-    reason = serializers.CharField(allow_blank=True)
-    requested_due_at = serializers.DateTimeField(allow_null=True)
+    progress = serializers.CharField(allow_blank=True, help_text="Where the handling stands (R-FL-7).")
+    reason = serializers.CharField(allow_blank=True, help_text="Why more time is needed.")
+    requested_due_at = InstantField(allow_null=True, help_text="The due time asked for.")
 
 
 class ExtensionDecisionInput(serializers.Serializer):
-    approve = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    approve = serializers.BooleanField(help_text="Grant (true) or refuse (false).")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="The decision's note.")
+    due_at = InstantField(
+        required=False, allow_null=True, default=None, help_text="The due time granted; default: the one asked for."
+    )

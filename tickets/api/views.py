@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from notifications.api import NotificationSerializer
@@ -18,6 +17,7 @@ from .. import selectors, services
 from ..models import Attachment, ExtensionRequest, WorkOrder
 from . import serializers as s
 from .filters import WorkOrderFilter
+from .schema import conflicts
 
 INTAKE_FIELDS = {f.name for f in dataclass_fields(services.OrderIntake)}
 
@@ -34,7 +34,9 @@ def _transition_action(name: str, input_serializer, service):
 
     view.__name__ = name
     view.__doc__ = service.__doc__
-    view = action(detail=True, methods=["post"], url_path=name.removesuffix("_order").replace("_", "-"))(view)
+    view = conflicts(
+        action(detail=True, methods=["post"], url_path=name.removesuffix("_order").replace("_", "-"))(view)
+    )
     return extend_schema(request=input_serializer, responses={200: s.WorkOrderDetailSerializer})(view)
 
 
@@ -45,7 +47,6 @@ class WorkOrderViewSet(
     filter_backends = [*viewsets.GenericViewSet.filter_backends, OrderingFilter]
     ordering_fields = ["priority", "accepted_at", "received_at", "handling_due_at", "number"]
     ordering = ["-priority", "accepted_at", "id"]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -65,6 +66,11 @@ class WorkOrderViewSet(
         serializer = serializer_class(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
+
+    def paged(self, queryset, serializer_class) -> Response:
+        """An order's sub-list, paged like every list of the API (count, next, previous, results)."""
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True, context={"request": self.request}).data)
 
     def detail_of(self, order_id: int) -> dict:
         order = selectors.work_order_detail_list(user=self.request.user).get(pk=order_id)
@@ -94,6 +100,7 @@ class WorkOrderViewSet(
     flags = _transition_action("flags", s.FlagsInput, services.work_order_flags_update)
 
     @extend_schema(request=s.FinalReplyDraftInput, responses={201: s.FinalReplySerializer})
+    @conflicts
     @action(detail=True, methods=["post"], url_path="reply-drafts")
     def reply_drafts(self, request, pk=None):
         order = self.get_object()
@@ -102,6 +109,7 @@ class WorkOrderViewSet(
         return Response(s.FinalReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.FinalReplyApprovalInput, responses={201: s.FinalReplyApprovalSerializer})
+    @conflicts
     @action(detail=True, methods=["post"], url_path="approve-final-reply")
     def approve_final_reply(self, request, pk=None):
         order = self.get_object()
@@ -113,18 +121,20 @@ class WorkOrderViewSet(
         )
         return Response(s.FinalReplyApprovalSerializer(approval).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["get"], responses={200: s.ContactSerializer(many=True)})
+    @extend_schema(methods=["get"], filters=False, responses={200: s.ContactSerializer(many=True)})
     @extend_schema(methods=["post"], request=s.ContactInput, responses={201: s.ContactSerializer})
+    @conflicts
     @action(detail=True, methods=["get", "post"])
     def contacts(self, request, pk=None):
         order = self.get_object()
         if request.method == "GET":
-            return Response(s.ContactSerializer(order.contacts.all(), many=True).data)
+            return self.paged(order.contacts.all(), s.ContactSerializer)
         data = self.validated(s.ContactInput, request)
         contact = services.contact_log(order_id=order.id, actor=request.user, **data)
         return Response(s.ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.UrgeInput, responses={201: s.TimelineEntrySerializer})
+    @conflicts
     @action(detail=True, methods=["post"])
     def urge(self, request, pk=None):
         """The customer urges (催办) this open order instead of complaining anew (R-SP-1 (a)): logged on the
@@ -141,43 +151,44 @@ class WorkOrderViewSet(
         entry = services.work_order_urge(order_id=order_id, actor=request.user, **data)
         return Response(s.TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["get"], responses={200: s.AttachmentSerializer(many=True)})
+    @extend_schema(methods=["get"], filters=False, responses={200: s.AttachmentSerializer(many=True)})
     @extend_schema(methods=["post"], request=s.AttachmentInput, responses={201: s.AttachmentSerializer})
     @action(detail=True, methods=["get", "post"])
     def attachments(self, request, pk=None):
         order = self.get_object()
         if request.method == "GET":
-            return Response(s.AttachmentSerializer(order.attachments.all(), many=True).data)
+            return self.paged(order.attachments.all(), s.AttachmentSerializer)
         data = self.validated(s.AttachmentInput, request)
         attachment = services.attachment_add(
             order_id=order.id, actor=request.user, uploaded_file=data["file"], kind=data["kind"]
         )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["get"], responses={200: s.ExtensionRequestSerializer(many=True)})
+    @extend_schema(methods=["get"], filters=False, responses={200: s.ExtensionRequestSerializer(many=True)})
     @extend_schema(methods=["post"], request=s.ExtensionRequestInput, responses={201: s.ExtensionRequestSerializer})
+    @conflicts
     @action(detail=True, methods=["get", "post"])
     def extensions(self, request, pk=None):
         """延期 requests of this order (R-FL-7); POST asks for one (the handler)."""
         order = self.get_object()
         if request.method == "GET":
-            return Response(s.ExtensionRequestSerializer(order.extension_requests.all(), many=True).data)
+            return self.paged(order.extension_requests.all(), s.ExtensionRequestSerializer)
         data = self.validated(s.ExtensionRequestInput, request)
         extension = services.extension_request(order_id=order.id, actor=request.user, **data)
         return Response(s.ExtensionRequestSerializer(extension).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: NotificationSerializer(many=True)})
+    @extend_schema(filters=False, responses={200: NotificationSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def notifications(self, request, pk=None):
         """Every notification about this order with its delivery state (R-NT-1)."""
         order = self.get_object()
-        return Response(NotificationSerializer(notification_list_for_order(order=order)[:200], many=True).data)
+        return self.paged(notification_list_for_order(order=order), NotificationSerializer)
 
-    @extend_schema(responses={200: s.TimelineEntrySerializer(many=True)})
+    @extend_schema(filters=False, responses={200: s.TimelineEntrySerializer(many=True)})
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         order = self.get_object()
-        return Response(s.TimelineEntrySerializer(selectors.timeline_list(order=order), many=True).data)
+        return self.paged(selectors.timeline_list(order=order), s.TimelineEntrySerializer)
 
     @extend_schema(request=s.UnmaskInput, responses={200: s.UnmaskOutput})
     @action(detail=True, methods=["post"])
@@ -206,6 +217,7 @@ class ExtensionViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.extension_pending_list(user=self.request.user)
 
     @extend_schema(request=s.ExtensionDecisionInput, responses={200: s.ExtensionRequestSerializer})
+    @conflicts
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         extension = self.get_object()
