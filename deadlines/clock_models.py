@@ -34,6 +34,9 @@ class LimitSource(models.TextChoices):
     HANDLING_DUE = "handling_due_at", _("The handling deadline set at dispatch (R-CLK-HANDLE)")
     APPOINTED_AT = "appointed_at", _("The appointed time (R-CLK-APPT)")
     AT_EVENT = "at_event", _("Decided when the event happens (entry: recorded at creation)")
+    # R-CLK-RETRY: the spacing is one value, the work-order rules' (R-FL-5); the layer that owns those rules passes
+    # it with the event (`retry_after` on CONTACT_LOGGED), so the policy row holds no second copy that could differ.
+    RETRY_AFTER = "retry_after", _("The R-FL-5 spacing of the work-order rules, given by the event (R-CLK-RETRY)")
 
 
 class ClockPolicy(models.Model):
@@ -63,7 +66,17 @@ class ClockPolicy(models.Model):
     )
     # xgettext:no-python-format
     warn_percent = models.PositiveSmallIntegerField(_("warn at % of limit"), default=80)
-    recurring = models.BooleanField(_("recurring"), default=False)
+    recurring = models.BooleanField(
+        _("recurring"), default=False,
+        help_text=_("After a breach the next round starts at once, from the breached round's due time."),
+    )  # fmt: skip
+    is_reminder = models.BooleanField(
+        _("reminder"), default=False,
+        help_text=_(
+            "A reminder, not a deadline (R-CLK-RETRY): at the due time the person who must act is reminded (【提醒】) "
+            "and the clock ends; nothing is breached and no supervisor is told."
+        ),
+    )  # fmt: skip
     precedence = models.PositiveSmallIntegerField(
         _("precedence"), default=100, help_text=_("Among policies of one kind that match an order, the lowest wins.")
     )

@@ -1,8 +1,12 @@
-"""Who hears of a clock's warning or breach, written in bulk (R-CLK-WARN, R-CLK-BREACH, R-NT-1, R-NT-2).
+"""Who hears of a clock's warning, breach or reminder, written in bulk (R-CLK-WARN, R-CLK-BREACH, R-CLK-RETRY,
+R-NT-1, R-NT-2).
 
 A warning goes to the person responsible for the clock; a breach to that person and the supervisor of
-their unit (逐级上报). Each notice is an in-app notification (shown at once) and an email; keys are
-unique per clock, event and recipient, so a repeated sweep inserts nothing new."""
+their unit (逐级上报): the nearest supervisor at or above the unit who is not that person, so a unit
+without a supervisor of its own reports to its parent's, and a supervisor's own breach goes one level up.
+A reminder (a policy marked `is_reminder`, e.g. the retry clock) goes to the person who must act, and to
+no supervisor: nothing was breached. Each notice is an in-app notification (shown at once) and an email;
+keys are unique per clock, event and recipient, so a repeated sweep inserts nothing new."""
 
 import contextlib
 from collections.abc import Callable, Iterable
@@ -14,7 +18,7 @@ from django.utils import timezone
 
 from notifications.bulk import notification_bulk_enqueue
 from notifications.tasks import notifications_sweep
-from org.selectors import unit_supervisor_map
+from org.models import OrgUnit
 
 from .clock_models import Clock, ClockKind
 
@@ -45,31 +49,53 @@ def responsible_for(clock_kind: str, facts: dict) -> tuple[int | None, int | Non
     return facts["accepted_by_id"], facts["accepting_unit_id"]
 
 
-def clock_notices_record(*, warned_ids: list[int], breached_ids: list[int], now: datetime) -> int:
-    if not warned_ids and not breached_ids:
+def supervisor_tree() -> dict[int, tuple[int | None, int | None]]:
+    """unit id → (parent id, supervisor id) of every unit, in one query (the tree is small)."""
+    return {u: (parent, sup) for u, parent, sup in OrgUnit.objects.values_list("id", "parent_id", "supervisor_id")}
+
+
+def supervisor_above(*, unit_id: int | None, person: int | None, tree: dict) -> int | None:
+    """逐级上报 (R-CLK-BREACH): the nearest supervisor at or above the unit other than `person` (the one
+    responsible), walking up the tree; None when nobody above them has been named."""
+    node, depth = unit_id, 0
+    while node is not None and depth < 50:
+        parent_id, sup_id = tree.get(node, (None, None))
+        if sup_id and sup_id != person:
+            return sup_id
+        node, depth = parent_id, depth + 1
+    return None
+
+
+def clock_notices_record(
+    *, warned_ids: list[int], breached_ids: list[int], now: datetime, reminded_ids: list[int] | None = None
+) -> int:
+    reminded_ids = reminded_ids or []
+    if not warned_ids and not breached_ids and not reminded_ids:
         return 0
-    clocks = list(Clock.objects.filter(id__in=[*warned_ids, *breached_ids]).values("id", "order_id", "kind", "due_at"))
+    ids = [*warned_ids, *breached_ids, *reminded_ids]
+    clocks = list(Clock.objects.filter(id__in=ids).values("id", "order_id", "kind", "due_at"))
     facts = clock_order_facts(order_ids={c["order_id"] for c in clocks})
-    supervisors = unit_supervisor_map() if breached_ids else {}
-    breached = set(breached_ids)
+    tree = supervisor_tree() if breached_ids else {}
+    breached, reminded = set(breached_ids), set(reminded_ids)
     items = []
     for clock in clocks:
         order = facts[clock["order_id"]]
         person, unit_id = responsible_for(clock["kind"], order)
-        is_breach = clock["id"] in breached
+        event = "breach" if clock["id"] in breached else "reminder" if clock["id"] in reminded else "warn"
         recipients = {person} if person else set()
-        if is_breach and unit_id and supervisors.get(unit_id):
-            recipients.add(supervisors[unit_id])
+        if event == "breach" and (supervisor := supervisor_above(unit_id=unit_id, person=person, tree=tree)):
+            recipients.add(supervisor)
         label = ClockKind(clock["kind"]).label
         due = timezone.localtime(clock["due_at"])
-        subject = (
-            f"【超时】{order['number']} {label} 已于 {due:%m-%d %H:%M} 超时"
-            if is_breach
-            else f"【预警】{order['number']} {label} 将于 {due:%m-%d %H:%M} 到期"
-        )
-        event = "breach" if is_breach else "warn"
+        if event == "breach":
+            subject = f"【超时】{order['number']} {label} 已于 {due:%m-%d %H:%M} 超时"
+        elif event == "reminder":
+            what = "请再次联系客户" if clock["kind"] == ClockKind.RETRY else "已到时"
+            subject = f"【提醒】{order['number']} {label}：{due:%m-%d %H:%M} 起{what}"
+        else:
+            subject = f"【预警】{order['number']} {label} 将于 {due:%m-%d %H:%M} 到期"
         # R-NT-2: breaches of 特急 or major orders go out at once, even in quiet hours.
-        urgent = is_breach and (order["urgency"] == "extra_urgent" or order["is_major"])
+        urgent = event == "breach" and (order["urgency"] == "extra_urgent" or order["is_major"])
         for user_id in recipients:
             for channel in ("in_app", "email"):
                 items.append(

@@ -1,4 +1,5 @@
-"""Enforcement (R-CLK-ENF, R-CLK-WARN, R-CLK-BREACH): record warnings and breaches of due clocks.
+"""Enforcement (R-CLK-ENF, R-CLK-WARN, R-CLK-BREACH): record warnings and breaches of due clocks; remind at
+reminder clocks (R-CLK-RETRY); start the next round of a breached recurring clock (R-CLK-FEEDBACK).
 
 Cost: reads only clocks whose `next_check_at` has passed (partial index `clock_sweep_idx`), in batches,
 with set-based UPDATEs and bulk INSERTs, so a sweep costs O(number due), not O(open orders).
@@ -18,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .clock_models import Clock, ClockState
+from .clocks import clocks_next_round
 from .notices import clock_notices_record
 
 
@@ -25,6 +27,7 @@ from .notices import clock_notices_record
 class SweepResult:
     warned: int = 0
     breached: int = 0
+    reminded: int = 0
     batches: int = 0
 
 
@@ -44,14 +47,24 @@ def clocks_sweep(*, now: datetime | None = None, batch_size: int = 2000, max_bat
                 break
             result.batches += 1
             batch = Clock.objects.filter(id__in=ids)
-            breached_ids = list(
-                batch.filter(breached_at__isnull=True, due_at__lte=now, state=ClockState.RUNNING).values_list(
-                    "id", flat=True
-                )
+            due = batch.filter(breached_at__isnull=True, due_at__lte=now, state=ClockState.RUNNING)
+            due_rows = list(due.values_list("id", "policy__is_reminder", "policy__recurring"))
+            # R-CLK-RETRY: a reminder at its due time reminds and ends (met); it is no deadline, nothing is breached.
+            # Stopped now, not at the due time: a stop is dated when it is recorded (the hourly tallies of stopped
+            # clocks count only hours that have ended).
+            reminded_ids = [i for i, is_reminder, _ in due_rows if is_reminder]
+            Clock.objects.filter(id__in=reminded_ids, state=ClockState.RUNNING).update(
+                state=ClockState.MET, stopped_at=now, next_check_at=None
             )
+            breached_ids = [i for i, is_reminder, _ in due_rows if not is_reminder]
             breached = Clock.objects.filter(id__in=breached_ids, breached_at__isnull=True).update(
                 breached_at=F("due_at"), state=ClockState.OVERDUE, next_check_at=None
             )
+            # R-CLK-FEEDBACK: a recurring clock's next round starts at the breached round's due time, here, on the
+            # rows this sweep holds, so that each breach starts exactly one round (parallel sweeps skip them).
+            recurring = [i for i, is_reminder, is_recurring in due_rows if is_recurring and not is_reminder]
+            if recurring:
+                _rounds_follow(breached=list(Clock.objects.filter(id__in=recurring).select_related("policy")), now=now)
             # A warning whose time passed is recorded even when the breach came in the same sweep.
             warned_ids = list(batch.filter(warned_at__isnull=True, warn_at__lte=now).values_list("id", flat=True))
             Clock.objects.filter(id__in=warned_ids, warned_at__isnull=True).update(warned_at=F("warn_at"))
@@ -63,11 +76,38 @@ def clocks_sweep(*, now: datetime | None = None, batch_size: int = 2000, max_bat
             Clock.objects.filter(id__in=ids, next_check_at__isnull=False).exclude(state=ClockState.RUNNING).update(
                 next_check_at=None
             )
-            breached_set = set(breached_ids)  # once per batch: a set per element made this O(n²)
-            warn_only = [i for i in warned_ids if i not in breached_set]
-            clock_notices_record(warned_ids=warn_only, breached_ids=breached_ids, now=now)
+            ended = set(breached_ids) | set(reminded_ids)  # once per batch: a set per element made this O(n²)
+            warn_only = [i for i in warned_ids if i not in ended]
+            clock_notices_record(warned_ids=warn_only, breached_ids=breached_ids, reminded_ids=reminded_ids, now=now)
             result.warned += len(warned_ids)
             result.breached += breached
+            result.reminded += len(reminded_ids)
         if len(ids) < batch_size:
             break
     return result
+
+
+def _rounds_follow(*, breached: list[Clock], now: datetime) -> None:
+    """Start the next round of each breached recurring clock, and end the rounds before it that are still
+    overdue (superseded: one overdue round per order and clock, the latest missed). Those older rows are not
+    this sweep's: a transition holding them (it will stop them itself) is skipped, never waited for, so a
+    sweep and a transition cannot deadlock on each other's rows."""
+    clocks_next_round(clocks=breached)
+    latest = {}
+    for clock in breached:
+        key = (clock.order_id, clock.policy_id)
+        if key not in latest or clock.due_at > latest[key]:
+            latest[key] = clock.due_at
+    older = (
+        Clock.objects.filter(order_id__in={o for o, _ in latest}, policy_id__in={p for _, p in latest})
+        .filter(state=ClockState.OVERDUE)
+        .exclude(id__in=[c.id for c in breached])
+        .select_for_update(skip_locked=True)
+    )
+    ended = []
+    for clock in older:
+        superseded_at = latest.get((clock.order_id, clock.policy_id))
+        if superseded_at and clock.due_at < superseded_at:
+            clock.state, clock.stopped_at = ClockState.BREACHED, now
+            ended.append(clock)
+    Clock.objects.bulk_update(ended, ["state", "stopped_at"])

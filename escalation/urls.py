@@ -6,5 +6,6 @@ from . import views
 
 urlpatterns = [
     path("queues/<slug:name>/", views.queue, name="escalation-queue"),
+    path("orders/<int:pk>/", views.major_page, name="escalation-major"),
     path("orders/<int:pk>/do/<slug:name>/", views.order_action, name="escalation-action"),
 ]

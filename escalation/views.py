@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
+from complaints.numbers import mask_number
 from tickets.models import OrderState, OrderType
+from tickets.permissions import order_visible_to
 from tickets.selectors import work_order_visible_list
 from tickets.services import TransitionRefused
 
@@ -198,7 +200,10 @@ def order_action(request, pk: int, name: str):
             raise Http404
     elif name in ("opinion", "reply", "declare") and major is None:
         raise Http404
-    target = reverse("order-detail", args=[order.pk]) + "#major"
+    if order_visible_to(order, user):
+        target = reverse("order-detail", args=[order.pk]) + "#major"
+    else:
+        target = reverse("escalation-major", args=[order.pk])
     try:
         action(order, major, declaration, user, request.POST, request.FILES)
     except ValidationError as exc:
@@ -213,6 +218,24 @@ def order_action(request, pk: int, name: str):
     else:
         messages.success(request, _("Done."))
     return HttpResponseRedirect(target)
+
+
+@login_required
+@require_GET
+def major_page(request, pk: int):
+    """The major complaint of order `pk` on its own page: for the people it waits for who do not see the order
+    itself (an interface administrator, the support department asked, the chief)."""
+    major = selectors.major_for_order(order_id=pk)
+    if major is None or not selectors.major_visible_to(major=major, user=request.user):
+        raise Http404
+    order = major.order
+    context = {
+        "order": order,
+        "masked_number": mask_number(order.accepted_number),
+        "panel": order_panel(request, order),
+        "may_see_order": order_visible_to(order, request.user),
+    }
+    return render(request, "escalation/major.html", context)
 
 
 @login_required

@@ -20,7 +20,40 @@ def org_units_seed(*, units: list[dict]) -> int:
             code=row["code"], name=row["name"], kind=row["kind"], parent=parent, city=row.get("city", "")
         )
         created += 1
+    unit_supervisors_assign(units=units)
     return created
+
+
+@transaction.atomic
+def unit_supervisors_assign(*, units: list[dict]) -> list[OrgUnit]:
+    """逐级上报 needs a supervisor per unit (R-CLK-BREACH). Reference data holds no people, only each unit's
+    `supervisor_role`; a unit without a supervisor gets the one active member of that role at the unit, else at
+    the nearest unit above it that has any. Two or more candidates at that level: left for an administrator to
+    choose (the admin flags the unit). An administrator's choice is never replaced. Returns the units assigned."""
+    role_of = {row["code"]: row["supervisor_role"] for row in units if row.get("supervisor_role")}
+    tree = {u.id: u for u in OrgUnit.objects.all()}
+    members: dict[tuple[int, str], set[int]] = {}
+    memberships = OrgUnit.members.through.objects.filter(
+        user__is_active=True, user__groups__name__in=set(role_of.values())
+    )
+    for unit_id, user_id, role in memberships.values_list("orgunit_id", "user_id", "user__groups__name"):
+        members.setdefault((unit_id, role), set()).add(user_id)
+    assigned = []
+    for unit in tree.values():
+        role = role_of.get(unit.code)
+        if unit.supervisor_id or role is None:
+            continue
+        node, depth = unit, 0
+        while node is not None and depth < 50:
+            candidates = members.get((node.id, role), set())
+            if candidates:
+                if len(candidates) == 1:
+                    unit.supervisor_id = next(iter(candidates))
+                    unit.save(update_fields=["supervisor"])
+                    assigned.append(unit)
+                break
+            node, depth = tree.get(node.parent_id), depth + 1
+    return assigned
 
 
 @transaction.atomic

@@ -2,7 +2,16 @@
 
 `order_event` is sent by the services *inside* the transaction that made the change, so a receiver's
 writes (a clock started or stopped) commit or roll back with it. Receivers get `order`, `event`
-(an `OrderEvent`), `at` and keyword details (e.g. `due_at` on DISPATCHED, `contact` on CONTACT_LOGGED)."""
+(an `OrderEvent`), `at`, `actor` and keyword details. The details are how this layer passes values down to
+the layers that know nothing of orders (deadlines): the one copy of a rule stays here.
+
+- DISPATCHED, REDISPATCHED: `due_at`, the handling deadline (R-CLK-HANDLE).
+- CONTACT_LOGGED: `contact` (the `Contact`: `occurred_at`, `recorded_at`, `reached`, `direction`) and
+  `retry_after`, the R-FL-5 spacing of `WorkOrderRules.unreachable_spacing`: the retry reminder (R-CLK-RETRY)
+  counts it from the failed attempt's `occurred_at`.
+- FLAGS_CHANGED: `changed`, the flags and their new values (R-CLK-RECALC).
+- HANDLING_EXTENDED: `due_at`, the approved new handling deadline (R-FL-7).
+- APPOINTMENT_MOVED: `appointed_at`, the new appointed time (R-CLK-APPT)."""
 
 from django.db import models
 from django.dispatch import Signal
@@ -23,6 +32,7 @@ class OrderEvent(models.TextChoices):
     CONTACT_LOGGED = "contact_logged"
     FLAGS_CHANGED = "flags_changed"
     HANDLING_EXTENDED = "handling_extended"
+    APPOINTMENT_MOVED = "appointment_moved"
 
 
 order_event = Signal()

@@ -322,13 +322,10 @@ def test_another_failed_call_replaces_the_retry_clock(cast):
         traveller.move_to(at(2026, 11, 18, 15))
         _contact(order, cast, reached=False)
 
-    # then: the first reminder was overdue (breached at its due time), a new one runs from 15:00
+    # then: the first reminder ended with the next attempt (a reminder, never breached: R-CLK-RETRY), a new one
+    # runs from 15:00
     first, second = clocks_of(order, ClockKind.RETRY)
-    assert (first.state, first.breached_at, first.stopped_at) == (
-        ClockState.BREACHED,
-        at(2026, 11, 18, 14),
-        at(2026, 11, 18, 15),
-    )
+    assert (first.state, first.breached_at, first.stopped_at) == (ClockState.MET, None, at(2026, 11, 18, 15))
     assert (second.state, second.started_at, second.due_at) == (
         ClockState.RUNNING,
         at(2026, 11, 18, 15),

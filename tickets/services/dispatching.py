@@ -2,11 +2,13 @@
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deadlines.policies import handling_limit_default
+from notifications.services import notification_enqueue
 from org.models import OrgUnit
 
 from ..events import OrderEvent
@@ -33,6 +35,30 @@ def _check_dispatch_target(*, unit_id: int | None, due_at: datetime | None, now:
     return unit
 
 
+def notify_handling_unit_on_commit(*, order: WorkOrder, actor, note: str = "") -> None:
+    """The handling unit's members hear that an order was dispatched (or dispatched again) to them, in the
+    inbox (R-NT-1), after the dispatch is committed; one notice per order, cycle and person (idempotency key),
+    so a retried request sends nothing twice. The unit's queue (`my_unit`) holds the order from the commit."""
+    order_id, cycle, unit_id, actor_id = order.id, order.cycle, order.handling_unit_id, actor.pk
+
+    def send() -> None:
+        fresh = WorkOrder.objects.select_related("handling_unit").get(pk=order_id)
+        if fresh.handling_unit_id != unit_id or fresh.cycle != cycle:
+            return  # moved on already; the later dispatch tells its own unit
+        members = get_user_model().objects.filter(org_units=unit_id, is_active=True).exclude(pk=actor_id)
+        due = timezone.localtime(fresh.handling_due_at)
+        subject = _("%(number)s dispatched to %(unit)s: handle by %(due)s") % {
+            "number": fresh.number, "unit": fresh.handling_unit.name, "due": f"{due:%m-%d %H:%M}",
+        }  # fmt: skip
+        for member in members.distinct():
+            notification_enqueue(
+                channel="in_app", idempotency_key=f"order-{order_id}-cycle-{cycle}-dispatched-{member.pk}",
+                recipient=member, order=fresh, kind="dispatched", subject=subject, body=note,
+            )  # fmt: skip
+
+    transaction.on_commit(send)
+
+
 @transaction.atomic
 def work_order_dispatch(*, order_id: int, actor, unit_id: int, due_at: datetime | None = None, note: str = ""):
     """派单 (R-WO-5 转派/外派). Locks the order; 409 if not `accepted`, 403 without dispatch role/scope.
@@ -49,6 +75,7 @@ def work_order_dispatch(*, order_id: int, actor, unit_id: int, due_at: datetime 
         note=note, data={"unit": unit.name, "due_at": order.handling_due_at.isoformat()},
         due_at=order.handling_due_at,
     )  # fmt: skip
+    notify_handling_unit_on_commit(order=order, actor=actor, note=note)
     return order
 
 
@@ -172,4 +199,5 @@ def work_order_redispatch(
         note=reason, data={"unit": unit.name, "due_at": order.handling_due_at.isoformat(), "cycle": order.cycle},
         due_at=order.handling_due_at,
     )  # fmt: skip
+    notify_handling_unit_on_commit(order=order, actor=actor, note=reason)
     return order

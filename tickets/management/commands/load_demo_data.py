@@ -1,11 +1,16 @@
-"""Demo users (one per role of SPEC §1) and a few orders drawn from the cases of seed 001. Idempotent:
-users are created once; demo orders only when the database has no orders yet."""
+"""Demo users (one per role of SPEC §1), a supervisor for every org unit (逐级上报, R-CLK-BREACH) and a few
+orders drawn from the cases of seed 001. Idempotent: users are created once; demo orders only when the
+database has no orders yet."""
 
+import json
 import os
 from datetime import timedelta
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +18,7 @@ from django.utils import timezone
 from complaints.models import ComplaintCategory
 from org.models import OrgUnit
 from org.roles import ROLES
+from org.services import unit_supervisors_assign
 from tickets import services
 from tickets.models import WorkOrder
 
@@ -46,10 +52,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         users = self.create_users()
+        self.create_supervisors()
         if WorkOrder.objects.exists():
             self.stdout.write("Orders exist; demo orders not added.")
         else:
             self.create_orders(users)
+        if apps.is_installed("escalation"):  # by name: tickets imports nothing of the apps above it
+            call_command("load_escalation_demo", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo users ready (password: {demo_password()})."))
 
     @transaction.atomic
@@ -71,6 +80,30 @@ class Command(BaseCommand):
             users[role] = User.objects.get(pk=user.pk)  # fresh permission cache
         assert set(users) == set(ROLES)
         return users
+
+    @transaction.atomic
+    def create_supervisors(self) -> None:
+        """Every unit its supervisor: the demo user of the unit's `supervisor_role` (reference data) where one
+        fits (`unit_supervisors_assign`), else a demo head of the unit (user name `lead-<unit code>`)."""
+        data = json.loads((settings.BASE_DIR / "fixtures" / "reference_data.json").read_text(encoding="utf-8"))
+        rows = [row for row in data["units"] if row.get("supervisor_role")]
+        unit_supervisors_assign(units=rows)
+        User = get_user_model()
+        for row in rows:
+            unit = OrgUnit.objects.get(code=row["code"])
+            if unit.supervisor_id:
+                continue
+            lead, created = User.objects.get_or_create(
+                username=f"lead-{unit.code}",
+                defaults={"first_name": "负责人", "last_name": unit.name, "email": f"lead-{unit.code}@example.com"},
+            )
+            if created:
+                lead.set_password(demo_password())
+                lead.save()
+                lead.groups.add(Group.objects.get(name=row["supervisor_role"]))
+                unit.members.add(lead)
+            unit.supervisor = lead
+            unit.save(update_fields=["supervisor"])
 
     def create_orders(self, users: dict) -> None:
         now = timezone.now()

@@ -1,0 +1,121 @@
+"""The browser side (R-UI-1, R-MAJ-6): the panel on the order page offers only what this user may do now, in
+Chinese; every button is one service call; the queues list what waits, oldest due first; the navigation counts."""
+
+import re
+
+import pytest
+
+from escalation.models import Declaration
+from escalation.models import DeclarationState as S
+
+from .conftest import CONTENT, criteria_ids, declaration_make, major_make, opinions_give
+
+pytestmark = pytest.mark.django_db
+
+
+def buttons(html: str) -> set[str]:
+    return set(re.findall(r'data-action-button="([^"]+)"', html))
+
+
+def page(client, order) -> str:
+    response = client.get(f"/orders/{order.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def major_page(client, order) -> str:
+    response = client.get(f"/escalation/orders/{order.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def panel(html: str) -> str:
+    start = html.find("data-major-panel")
+    return html[start : html.find("</section>", start)] if start >= 0 else ""
+
+
+def post(client, order, name, **data):
+    return client.post(f"/escalation/orders/{order.pk}/do/{name}/", data)
+
+
+def test_each_person_sees_only_their_buttons_through_the_life_of_a_declaration(world, people, login):
+    major = major_make(world)
+    order = major.order
+    clerk, manager, legal, handler = (login(u) for u in (world.clerk, world.store_manager, world.legal, world.handler))
+
+    # reported: the supervisor gives the opinion; the clerk classifies and drafts
+    assert {"opinion"} <= buttons(panel(page(manager, order)))
+    assert {"classify", "declare"} <= buttons(panel(page(clerk, order)))
+    assert "opinion" not in buttons(panel(page(clerk, order)))
+    assert "重大投诉" in page(clerk, order)
+
+    post(manager, order, "opinion", opinion="先安抚客户。", plan="预案", reply_script="口径")
+    assert post(clerk, order, "classify", criteria=criteria_ids()).status_code == 302
+    post(clerk, order, "declare", **CONTENT)
+    declaration = Declaration.objects.get(major=major)
+    assert buttons(panel(page(clerk, order))) >= {"edit", "submit"}
+    assert buttons(panel(page(legal, order))) == {"opinion-legal"}
+    # the support department asked gives the support opinion, on the major complaint's own page (the order
+    # page is not theirs to see); another department's handler is not asked
+    assert handler.get(f"/orders/{order.pk}/").status_code == 404
+    declaration.support_unit = world.dept_network
+    declaration.save(update_fields=["support_unit"])
+    assert handler.get(f"/escalation/orders/{order.pk}/").status_code == 404
+    declaration.support_unit = world.dept_billing
+    declaration.save(update_fields=["support_unit"])
+    assert buttons(panel(major_page(handler, order))) == {"opinion-support"}
+
+    # submit refused without the opinions: nothing changes, the page names what is missing
+    response = post(clerk, order, "submit")
+    assert response.status_code == 302
+    html = clerk.get(response.url.split("#")[0]).content.decode()
+    assert "法律室" in html or "法律" in html
+    assert Declaration.objects.get(pk=declaration.pk).state == S.DRAFT
+
+    post(legal, order, "give_opinion", kind="legal", text="合规。")
+    post(handler, order, "give_opinion", kind="support", text="核查无误。")
+    post(clerk, order, "submit")
+    assert Declaration.objects.get(pk=declaration.pk).state == S.SUBMITTED
+    assert buttons(panel(page(manager, order))) == {"approve", "return_to_declarer"}
+    assert "submit" not in buttons(panel(page(clerk, order)))
+
+    post(manager, order, "return_to_declarer", reason="补充沟通。")
+    assert Declaration.objects.get(pk=declaration.pk).state == S.RETURNED
+    post(clerk, order, "submit")
+    post(manager, order, "approve")
+    admin = login(people.hall_admin)
+    assert buttons(panel(major_page(admin, order))) == {"accept", "return_to_declarer"}
+    post(admin, order, "accept")
+    assert buttons(panel(major_page(admin, order))) == {"refer", "resolve", "return_to_declarer"}
+    post(admin, order, "refer", reason="界面无法解决。")
+    chief = login(people.chief)
+    assert buttons(panel(page(chief, order))) == {"resolve", "return_to_declarer"}
+    post(chief, order, "resolve", resolution="总管协调解决。")
+    post(chief, order, "close")
+    assert Declaration.objects.get(pk=declaration.pk).state == S.CLOSED
+    assert buttons(panel(page(chief, order))) == set()
+    assert "申告表已关闭" in page(chief, order) or "已关闭" in page(chief, order)
+
+
+def test_a_button_posted_by_someone_else_changes_nothing(world, people, login):
+    d = declaration_make(world)
+    opinions_give(world, d)
+    order = d.major.order
+    response = post(login(world.legal), order, "submit")
+    assert response.status_code == 302
+    assert Declaration.objects.get(pk=d.pk).state == S.DRAFT
+
+
+def test_the_queues_show_what_waits_with_the_remaining_time(world, people, login):
+    d = declaration_make(world)
+    legal = login(world.legal)
+    html = legal.get("/escalation/queues/opinions/").content.decode()
+    assert d.major.order.number in html
+    assert 'data-major-queue="opinions"' in legal.get("/").content.decode()
+    assert legal.get("/escalation/queues/review/").status_code == 403
+    opinions_give(world, d)
+    assert d.major.order.number not in legal.get("/escalation/queues/opinions/").content.decode()
+
+    manager = login(world.store_manager)
+    html = manager.get("/escalation/queues/supervisor/").content.decode()
+    assert d.major.order.number in html
