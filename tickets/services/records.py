@@ -14,6 +14,7 @@ from ..events import OrderEvent, order_event
 from ..models import Attachment, Contact, NumberUnmaskAudit, OrderState, WorkOrder
 from ..models.choices import ContactChannel, ContactDirection
 from ..permissions import can_dispatch, can_log_contact, can_unmask, order_visible_to
+from ..selectors import work_order_rules
 from .attachment_content import attachment_content_matches
 from .base import order_lock, require
 from .errors import TransitionRefused
@@ -26,7 +27,8 @@ def contact_log(
     occurred_at: datetime | None = None,
 ) -> Contact:  # fmt: skip
     """Log one communication with the customer (R-FL-1). A contact in which the customer was reached
-    restarts the 48 h feedback clock; a failed one starts the retry reminders (event CONTACT_LOGGED)."""
+    restarts the 48 h feedback clock; a failed one starts the retry reminder (event CONTACT_LOGGED), counted
+    from the attempt's time after the one R-FL-5 spacing of the work-order rules (`retry_after`, R-CLK-RETRY)."""
     now = timezone.now()
     occurred_at = occurred_at or now
     order = order_lock(order_id=order_id, actor=actor)
@@ -53,8 +55,9 @@ def contact_log(
         data={"contact_id": contact.id, "reached": reached, "direction": direction, "channel": channel},
     )  # fmt: skip
     order_event.send(
-        sender=WorkOrder, order=order, event=OrderEvent.CONTACT_LOGGED, at=now, actor=actor, contact=contact
-    )
+        sender=WorkOrder, order=order, event=OrderEvent.CONTACT_LOGGED, at=now, actor=actor, contact=contact,
+        retry_after=work_order_rules().unreachable_spacing,
+    )  # fmt: skip
     return contact
 
 
@@ -160,4 +163,33 @@ def work_order_flags_update(*, order_id: int, actor, note: str = "", **flags: bo
     order_event.send(
         sender=WorkOrder, order=order, event=OrderEvent.FLAGS_CHANGED, at=now, actor=actor, changed=changed
     )
+    return order
+
+
+@transaction.atomic
+def work_order_appointment_move(*, order_id: int, actor, appointed_at: datetime, note: str = "") -> WorkOrder:
+    """The customer and the follow-up agree another time (R-WO-1 appointment): the appointment clock's due time
+    moves with it (R-CLK-APPT, event APPOINTMENT_MOVED); a breach already recorded stays. On the timeline."""
+    order = order_lock(order_id=order_id, actor=actor)
+    if not can_log_contact(order, actor):
+        raise PermissionDenied(_("You may not change this order's appointment."))
+    if order.state == OrderState.CLOSED:
+        raise TransitionRefused(order, "appointment", _("A closed order's appointment cannot move."))
+    now = timezone.now()
+    errors = []
+    if order.appointed_at is None:
+        errors = [_("This order has no appointment.")]
+    elif appointed_at is None or appointed_at <= now:
+        errors = [_("The appointed time must be in the future.")]
+    require({"appointed_at": errors})
+    before, order.appointed_at = order.appointed_at, appointed_at
+    order.save(update_fields=["appointed_at"])
+    timeline_append(
+        order=order, actor=actor, kind="appointment_moved", note=note, at=now,
+        data={"before": before.isoformat(), "after": appointed_at.isoformat()},
+    )  # fmt: skip
+    order_event.send(
+        sender=WorkOrder, order=order, event=OrderEvent.APPOINTMENT_MOVED, at=now, actor=actor,
+        appointed_at=appointed_at,
+    )  # fmt: skip
     return order
