@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "pgtrigger",  # R-AUD-1: append-only triggers declared on the models (tickets/models/append_only.py)
     "org",
     "complaints",
     "deadlines",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.numbers import mask_number, normalize_number
 
-from . import services
+from . import admin_customer, services  # noqa: F401  admin_customer: the customer page's audited reveal (R-SEC-2)
 from .models import (
     Attachment,
     Callback,
@@ -136,9 +136,12 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(NumberUnmaskAudit)
 class NumberUnmaskAuditAdmin(ReadOnlyAdmin):
-    list_display = ["at", "user", "order", "reason", "ip_address"]
+    """Every attempt to see a full number, shown or refused (R-SEC-2); append-only (R-AUD-1)."""
+
+    list_display = ["at", "user", "order", "customer", "granted", "reason", "ip_address"]
+    list_filter = ["granted"]
     search_fields = ["order__number", "user__username"]
-    list_select_related = ["order", "user"]
+    list_select_related = ["order", "user", "customer"]
 
 
 @admin.register(DepartmentReply, FinalReply, Callback)

@@ -72,6 +72,7 @@ def test_show_number_reveals_and_logs(cast, open_as):
     dispatcher.goto(f"/orders/{order.id}/")
     expect(dispatcher.locator("[data-number]")).to_have_text("138****5678")
 
+    dispatcher.fill("[data-unmask-reason]", "回访核实")  # an unmask needs a reason (R-SEC-2)
     dispatcher.click("[data-unmask]")
 
     expect(dispatcher.locator("[data-unmasked]")).to_have_text("13812345678")

@@ -179,7 +179,9 @@ def child_database_url() -> str:
     auth = quote(s["USER"] or "", safe="")
     if s["PASSWORD"]:
         auth += ":" + quote(s["PASSWORD"], safe="")
-    return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+    role = s.get("OPTIONS", {}).get("assume_role")  # DATABASE_APP_ROLE (tests/conftest.py): children too
+    query = f"?assume_role={quote(role, safe='')}" if role else ""
+    return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}{query}"
 
 
 def child_env(**extra: str) -> dict[str, str]:

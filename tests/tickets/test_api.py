@@ -362,21 +362,22 @@ def test_unmask_returns_the_full_numbers_and_is_audited(api, world):
 def test_every_unmask_is_audited(api, world):
     order = work_order_make(actor=world.clerk)
     api.force_login(world.dispatcher)
-    api.post(url(order, "unmask"), {}, format="json")
-    api.post(url(order, "unmask"), {}, format="json")
+    api.post(url(order, "unmask"), {"reason": "回访核实"}, format="json")
+    api.post(url(order, "unmask"), {"reason": "再次核实"}, format="json")
     assert NumberUnmaskAudit.objects.count() == 2
 
 
-def test_front_line_cannot_unmask_and_leaves_no_audit(api, world):
+def test_front_line_cannot_unmask_and_the_refusal_is_audited(api, world):
     order = work_order_make(actor=world.clerk, contact_number="0755-87654321")
     api.force_login(world.clerk)
 
-    response = api.post(url(order, "unmask"), {}, format="json")
+    response = api.post(url(order, "unmask"), {"reason": "好奇"}, format="json")
 
     assert response.status_code == 403
     assert STANDARD_NUMBER not in response.content.decode()
     assert "87654321" not in response.content.decode()
-    assert not NumberUnmaskAudit.objects.exists()
+    refused = NumberUnmaskAudit.objects.get()  # issue 8 §1: refused attempts are on record too
+    assert (refused.user, refused.order_id, refused.granted, refused.reason) == (world.clerk, order.id, False, "好奇")
 
 
 # --- filters --------------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def test_contact_and_unmask_audit_are_append_only_too(world):
     contact = services.contact_log(
         order_id=order.id, actor=world.handler, direction="outbound", channel="phone", reached=True, summary="进度"
     )
-    services.number_unmask(order_id=order.id, actor=world.dispatcher)
+    services.number_unmask(order_id=order.id, actor=world.dispatcher, reason="回访核实")
     audit = NumberUnmaskAudit.objects.get()
 
     for row in (contact, audit):
@@ -71,7 +71,7 @@ def test_the_database_refuses_bulk_rewrites_and_deletes_of_history(world):
     services.contact_log(
         order_id=order.id, actor=world.handler, direction="outbound", channel="phone", reached=True, summary="进度"
     )
-    services.number_unmask(order_id=order.id, actor=world.dispatcher)
+    services.number_unmask(order_id=order.id, actor=world.dispatcher, reason="回访核实")
     plain = work_order_make(actor=world.clerk, accepted_number="13900000008")  # nothing PROTECTs it but history
     entries = order.timeline.count()
 

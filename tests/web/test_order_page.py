@@ -225,14 +225,15 @@ def test_attachments_are_uploaded_and_downloaded_by_those_who_see_the_order(worl
 def test_show_number_is_for_permitted_users_and_audited(world, login):
     order = work_order_make(actor=world.clerk)
     assert "data-unmask" not in page(login(world.clerk), order)
-    assert login(world.clerk).post(f"/orders/{order.id}/unmask/").status_code == 403
+    assert login(world.clerk).post(f"/orders/{order.id}/unmask/", {"reason": "好奇"}).status_code == 403
 
     dispatcher = login(world.dispatcher)
     assert "data-unmask" in page(dispatcher, order)
-    response = dispatcher.post(f"/orders/{order.id}/unmask/", HTTP_HX_REQUEST="true")
+    response = dispatcher.post(f"/orders/{order.id}/unmask/", {"reason": "回访核实"}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200 and "13812345678" in response.content.decode()
-    assert NumberUnmaskAudit.objects.filter(order=order, user=world.dispatcher).count() == 1
+    assert NumberUnmaskAudit.objects.filter(order=order, user=world.dispatcher, granted=True).count() == 1
+    assert NumberUnmaskAudit.objects.filter(order=order, user=world.clerk, granted=False).count() == 1
 
 
 def test_every_clock_is_shown_separately_with_its_countdown(world, login, clocks):

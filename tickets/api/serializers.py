@@ -423,12 +423,10 @@ class FlagsInput(serializers.Serializer):
 
 
 class UnmaskInput(serializers.Serializer):
+    # Required (R-SEC-2): blank or with a NUL character is a 400 naming `reason`.
     reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        default="",
         max_length=200,
-        help_text="Why you need the full number (audited).",
+        help_text="Why you need the full number (required; audited).",
     )
 
 

@@ -2,7 +2,6 @@
 
 from dataclasses import fields as dataclass_fields
 
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -193,13 +192,14 @@ class WorkOrderViewSet(
     @extend_schema(request=s.UnmaskInput, responses={200: s.UnmaskOutput})
     @action(detail=True, methods=["post"])
     def unmask(self, request, pk=None):
-        """The full accepted and contact numbers; the request is audit-logged (R-SEC-2)."""
+        """The full accepted and contact numbers, given a reason; every attempt is audit-logged, a refused one
+        (403) too (R-SEC-2)."""
         order = self.get_object()
         data = self.validated(s.UnmaskInput, request)
-        with transaction.atomic():
-            number = services.number_unmask(
-                order_id=order.id, actor=request.user, reason=data["reason"], ip_address=request.META.get("REMOTE_ADDR")
-            )
+        # Not in transaction.atomic(): a refusal's audit row must outlive its PermissionDenied.
+        number = services.number_unmask(
+            order_id=order.id, actor=request.user, reason=data["reason"], ip_address=request.META.get("REMOTE_ADDR")
+        )
         return Response({"accepted_number": number, "contact_number": order.contact_number})
 
 

@@ -1,6 +1,11 @@
 """What happens to an order, as rows: timeline (R-AUD-1), contacts (R-FL-1), attachments (R-FL-8),
 department replies (R-FL-2/3), final replies and their approvals (R-FL-4), callbacks (R-FL-6) and
-the audit of every unmasked number (R-SEC-2)."""
+the audit of every unmasked number (R-SEC-2).
+
+History is append-only in the database too (R-AUD-1, tickets/models/append_only.py): timeline entries,
+contacts, callbacks, final-reply approvals and unmask audits never change; department replies, extension
+requests and final replies are written once and decided once (their review / decision / sending is the one
+UPDATE the PostgreSQL trigger lets through). Attachments are evidence an administrator may remove (R-FL-8)."""
 
 from pathlib import PurePosixPath
 
@@ -9,6 +14,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .append_only import (
+    AppendOnlyError,
+    AppendOnlyModel,
+    DecidedOnceModel,
+    append_only_triggers,
+    decided_once_triggers,
+)
 from .choices import (
     ApprovalKind,
     CallbackOutcome,
@@ -18,24 +30,7 @@ from .choices import (
     Satisfaction,
 )
 
-
-class AppendOnlyError(Exception):
-    pass
-
-
-class AppendOnlyModel(models.Model):
-    """Rows that are written once and never changed or deleted (R-AUD-1)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
+__all__ = ["AppendOnlyError", "AppendOnlyModel", "DecidedOnceModel"]
 
 
 class TimelineEntry(AppendOnlyModel):
@@ -55,6 +50,7 @@ class TimelineEntry(AppendOnlyModel):
         verbose_name_plural = _("timeline entries")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"], name="timeline_order_at_idx")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
@@ -77,6 +73,7 @@ class Contact(AppendOnlyModel):
         verbose_name_plural = _("contacts")
         ordering = ["occurred_at", "id"]
         indexes = [models.Index(fields=["order", "occurred_at"], name="contact_order_at_idx")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.get_direction_display()}"
@@ -116,8 +113,15 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class DepartmentReply(models.Model):
-    """回单 (R-FL-2) and its review (R-FL-3). One row per submission; a returned reply stays as history."""
+REPLY_REVIEW = ("status", "reviewed_by", "reviewed_at", "review_note")
+
+
+class DepartmentReply(DecidedOnceModel):
+    """回单 (R-FL-2) and its review (R-FL-3). One row per submission; a returned reply stays as history.
+    Decided once (R-AUD-1): the review (status submitted → returned/approved, reviewer, time, note) is the
+    only change a reply ever gets; its text never changes and it is never deleted."""
+
+    DECISION_FIELD, DECISION_INITIAL, DECISION_FIELDS = "status", "submitted", REPLY_REVIEW
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Awaiting review")
@@ -155,14 +159,22 @@ class DepartmentReply(models.Model):
         verbose_name = _("department reply")
         verbose_name_plural = _("department replies")
         ordering = ["submitted_at", "id"]
+        triggers = decided_once_triggers(field="status", initial="submitted", decision=REPLY_REVIEW)
 
     def __str__(self) -> str:
         return f"{self.order_id} #{self.pk} {self.get_status_display()}"
 
 
-class FinalReply(models.Model):
+FINAL_REPLY_SENDING = ("satisfaction", "replied_at", "sent_at")
+
+
+class FinalReply(DecidedOnceModel):
     """The reply to the customer with the five elements of R-FL-4. A written/email reply is first a
-    draft (`sent_at` empty) that needs three approvals; a phone reply is sent when recorded."""
+    draft (`sent_at` empty) that needs three approvals; a phone reply is sent when recorded.
+    Decided once (R-AUD-1): sending a draft (sent_at, the reply time and the satisfaction heard) is the
+    only change; method, process and content never change once written, and no reply is deleted."""
+
+    DECISION_FIELD, DECISION_INITIAL, DECISION_FIELDS = "sent_at", None, FINAL_REPLY_SENDING
 
     order = models.ForeignKey("tickets.WorkOrder", on_delete=models.CASCADE, related_name="final_replies")
     cycle = models.PositiveSmallIntegerField(_("dispatch cycle"))
@@ -181,12 +193,15 @@ class FinalReply(models.Model):
         verbose_name = _("final reply")
         verbose_name_plural = _("final replies")
         ordering = ["created_at", "id"]
+        triggers = decided_once_triggers(field="sent_at", initial=None, decision=FINAL_REPLY_SENDING)
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.get_method_display()}"
 
 
-class FinalReplyApproval(models.Model):
+class FinalReplyApproval(AppendOnlyModel):
+    """One of the three approvals of a written reply (R-FL-4); append-only (R-AUD-1)."""
+
     reply = models.ForeignKey(FinalReply, on_delete=models.CASCADE, related_name="approvals")
     kind = models.CharField(_("approval"), max_length=20, choices=ApprovalKind.choices)
     approver = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.PROTECT)
@@ -197,13 +212,14 @@ class FinalReplyApproval(models.Model):
         verbose_name = _("final reply approval")
         verbose_name_plural = _("final reply approvals")
         constraints = [models.UniqueConstraint(fields=["reply", "kind"], name="reply_approval_once_per_kind")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.reply_id} {self.get_kind_display()}"
 
 
-class Callback(models.Model):
-    """回访 (R-FL-6): one per dispatch cycle, enforced by a unique constraint."""
+class Callback(AppendOnlyModel):
+    """回访 (R-FL-6): one per dispatch cycle, enforced by a unique constraint. Append-only (R-AUD-1)."""
 
     class Decision(models.TextChoices):
         CLOSE = "close", _("Close")
@@ -221,33 +237,45 @@ class Callback(models.Model):
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
         constraints = [models.UniqueConstraint(fields=["order", "cycle"], name="callback_once_per_cycle")]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.order_id} #{self.cycle} {self.get_outcome_display()}"
 
 
 class NumberUnmaskAudit(AppendOnlyModel):
-    """Every time a full customer number is shown (R-SEC-2)."""
+    """Every attempt to see a full customer number (R-SEC-2): shown (`granted`) or refused to someone
+    without the permission. From an order's page or API (`order` set) or the admin's customer page (no
+    order). Append-only (R-AUD-1)."""
 
     order = models.ForeignKey("tickets.WorkOrder", null=True, on_delete=models.PROTECT, related_name="+")
     customer = models.ForeignKey("complaints.Customer", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=200, blank=True)
+    granted = models.BooleanField(_("shown"), default=True, help_text=_("False: refused, the number was not shown."))
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("number unmask audit")
         verbose_name_plural = _("number unmask audits")
         ordering = ["-at"]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id}"
 
 
-class ExtensionRequest(models.Model):
+EXTENSION_DECISION = ("status", "decided_by", "decided_at", "decision_note", "approved_due_at")
+
+
+class ExtensionRequest(DecidedOnceModel):
     """延期 (R-FL-7): the handler applies with progress and reason; the dispatcher approves with a new due
-    time or rejects. Only the handling clock moves. At most one pending request per order."""
+    time or rejects. Only the handling clock moves. At most one pending request per order.
+    Decided once (R-AUD-1): the decision (status pending → approved/rejected, who, when, note, due time) is
+    the only change a request ever gets; the request itself never changes and is never deleted."""
+
+    DECISION_FIELD, DECISION_INITIAL, DECISION_FIELDS = "status", "pending", EXTENSION_DECISION
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending (待审批)")
@@ -282,6 +310,7 @@ class ExtensionRequest(models.Model):
                 fields=["order"], condition=models.Q(status="pending"), name="extension_one_pending_per_order"
             )
         ]
+        triggers = decided_once_triggers(field="status", initial="pending", decision=EXTENSION_DECISION)
 
     def __str__(self) -> str:
         return f"{self.order_id} → {self.requested_due_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

@@ -25,6 +25,7 @@ from .records import (
     attachment_delete,
     attachment_file_errors,
     contact_log,
+    customer_number_unmask,
     number_unmask,
     work_order_flags_update,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "attachment_delete",
     "attachment_file_errors",
     "contact_log",
+    "customer_number_unmask",
     "extension_decide",
     "extension_request",
     "final_reply_approve",

@@ -121,17 +121,47 @@ def attachment_file_errors(*, uploaded_file) -> list[str]:
     return []
 
 
-def number_unmask(*, order_id: int, actor, reason: str = "", ip_address: str | None = None) -> str:
-    """The order's full accepted number, for users allowed to see it; every call is audit-logged (R-SEC-2)."""
+def unmask_reason_errors(reason: str) -> list[str]:
+    """An unmask needs its reason (R-SEC-2), in text the database can store."""
+    if "\x00" in (reason or ""):
+        return [_("Null characters are not allowed.")]
+    if not (reason or "").strip():
+        return [_("Say why you need the full number.")]
+    if len(reason.strip()) > 200:
+        return [_("At most 200 characters.")]
+    return []
+
+
+def _unmask_audit(*, customer, actor, reason: str, ip_address: str | None, order=None) -> None:
+    """Record the attempt; a refused one raises PermissionDenied after its row is written (granted=False).
+    Callers must not run this inside transaction.atomic(): the refusal is kept, not rolled back with the
+    exception. Permission comes first, so every attempt by someone without it is on record."""
+    granted = actor.has_perm("tickets.unmask_number") and (order is None or can_unmask(order, actor))
+    if granted:
+        require({"reason": unmask_reason_errors(reason)})
+    NumberUnmaskAudit.objects.create(
+        order=order, customer=customer, user=actor, reason=(reason or "").replace("\x00", "").strip()[:200],
+        granted=granted, ip_address=ip_address,
+    )  # fmt: skip
+    if not granted:
+        raise PermissionDenied(_("You may not see full customer numbers."))
+
+
+def number_unmask(*, order_id: int, actor, reason: str, ip_address: str | None = None) -> str:
+    """The order's full accepted number, for users allowed to see it, given a reason. Every attempt on an
+    order the user may see is audit-logged (R-SEC-2), a refused one too; see `_unmask_audit`."""
     order = WorkOrder.objects.select_related("customer").get(pk=order_id)
     if not order_visible_to(order, actor):
         raise WorkOrder.DoesNotExist
-    if not can_unmask(order, actor):
-        raise PermissionDenied(_("You may not see full customer numbers."))
-    NumberUnmaskAudit.objects.create(
-        order=order, customer=order.customer, user=actor, reason=reason[:200], ip_address=ip_address
-    )
+    _unmask_audit(order=order, customer=order.customer, actor=actor, reason=reason, ip_address=ip_address)
     return order.accepted_number
+
+
+def customer_number_unmask(*, customer, actor, reason: str, ip_address: str | None = None) -> str:
+    """A customer's full number for the admin's customer page (R-SEC-2): the same permission, reason and
+    audit as on an order, without the order."""
+    _unmask_audit(customer=customer, actor=actor, reason=reason, ip_address=ip_address)
+    return customer.number
 
 
 FLAG_FIELDS = ("is_major", "is_repeat", "is_batch", "is_escalated", "escalation_tendency", "is_collective", "is_media")

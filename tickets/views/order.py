@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.forms import Form
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -19,6 +18,7 @@ from complaints.selectors import category_path_labels
 
 from .. import services
 from ..forms import ACTION_FORMS
+from ..forms.unmask import UnmaskForm
 from ..models import FinalReplyMethod, OrderState, WorkOrder
 from ..models.choices import APPROVAL_PERMISSION, ApprovalKind
 from ..permissions import can_log_contact, can_reply_department, can_unmask
@@ -188,14 +188,18 @@ def order_detail(request, pk: int):
 @login_required
 @require_POST
 def order_unmask(request, pk: int):
-    """The full number, for users allowed to see it; every call is audit-logged by the service (R-SEC-2)."""
+    """The full number, for users allowed to see it, given a reason (400 naming `reason` without one). Every
+    attempt is audit-logged by the service, a refused one (403) too — so no transaction.atomic() here, which
+    would roll the refusal's row back with the PermissionDenied (R-SEC-2)."""
     order = get_object_or_404(work_order_visible_list(user=request.user), pk=pk)
+    form = UnmaskForm(request.POST)
+    if not form.is_valid():
+        return render(request, "tickets/partials/unmasked.html", {"form": form}, status=400)
     try:
-        with transaction.atomic():
-            number = services.number_unmask(
-                order_id=order.id, actor=request.user, reason=request.POST.get("reason", "")[:200],
-                ip_address=request.META.get("REMOTE_ADDR"),
-            )  # fmt: skip
+        number = services.number_unmask(
+            order_id=order.id, actor=request.user, reason=form.cleaned_data["reason"],
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )  # fmt: skip
     except PermissionDenied as exc:
         return render(request, "tickets/partials/unmasked.html", {"error": str(exc)}, status=403)
     return render(request, "tickets/partials/unmasked.html", {"number": number})
