@@ -236,6 +236,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # Major-complaint declarations waiting too long: remind, then escalate a level (escalation.services).
+    "declaration-reminders": {
+        "task": "escalation.tasks.declaration_reminders_task",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
 }
 
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSmsGateway")  # or ….HttpSmsGateway

@@ -10,6 +10,8 @@
   decisions are rows of their round and are never changed (append-only by the services; the model refuses
   an update)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,10 @@ class Interface(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("interface administrators"), blank=True,
         related_name="escalation_interfaces",
     )  # fmt: skip
+    # The timeout ladder (issue 9 §1): a declaration waiting at a step reminds its person every N hours, at
+    # most M times, then escalates one level up. It never approves or submits anything by itself.
+    remind_every = models.DurationField(_("remind every"), default=timedelta(hours=2))
+    remind_max = models.PositiveSmallIntegerField(_("reminders before escalating"), default=3)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -197,6 +203,10 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
     step_started_at = models.DateTimeField(_("waiting since"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The ladder's state, swept like a clock (STYLE.md "Escalation ladders"): reset at every step start.
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent at this step"), default=0, editable=False)
+    next_reminder_at = models.DateTimeField(_("next reminder"), null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(_("escalated a level at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("declaration (申告表)")
@@ -206,6 +216,11 @@ class Declaration(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "reviewer"], name="declaration_review_idx"),
             models.Index(fields=["state", "interface_admin"], name="declaration_interface_idx"),
             models.Index(fields=["state", "chief"], name="declaration_chief_idx"),
+            models.Index(
+                fields=["next_reminder_at"],
+                name="declaration_reminder_idx",
+                condition=models.Q(next_reminder_at__isnull=False),
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:

@@ -42,6 +42,8 @@ TIMELINE_KIND_LABELS = {
     "declaration_referred": gettext_lazy("Declaration referred to the branch chief"),
     "declaration_resolved": gettext_lazy("Declaration resolved"),
     "declaration_closed": gettext_lazy("Declaration closed"),
+    "declaration_reminded": gettext_lazy("Declaration: reminder"),
+    "declaration_escalated": gettext_lazy("Declaration: escalated a level"),
 }
 
 TRANSITIONS = {
