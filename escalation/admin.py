@@ -3,7 +3,17 @@ change); major complaints and declarations are read-only here: they move only th
 
 from django.contrib import admin
 
-from .models import Criterion, Declaration, DeclarationDecision, DeclarationOpinion, Interface, MajorComplaint
+from .models import (
+    Criterion,
+    Declaration,
+    DeclarationDecision,
+    DeclarationOpinion,
+    EscalatedCase,
+    EscalatedReply,
+    EscalationRules,
+    Interface,
+    MajorComplaint,
+)
 
 
 @admin.register(Interface)
@@ -65,3 +75,21 @@ class DeclarationAdmin(ReadOnlyAdmin):
     list_filter = ["interface", "state"]
     search_fields = ["major__order__number"]
     inlines = [OpinionInline, DecisionInline]
+
+
+@admin.register(EscalationRules)
+class EscalationRulesAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "media_liaison_unit"]
+
+    def has_add_permission(self, request):
+        return not EscalationRules.objects.exists()  # one row
+
+
+@admin.register(EscalatedCase)
+class EscalatedCaseAdmin(ReadOnlyAdmin):
+    list_display = ["order", "tracker", "due_at", "set_by", "set_at"]
+
+
+@admin.register(EscalatedReply)
+class EscalatedReplyAdmin(ReadOnlyAdmin):
+    list_display = ["order", "author", "created_at", "liable"]

@@ -12,6 +12,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tickets.models import WorkOrder
+from tickets.selectors import work_order_visible_list
+
 from . import selectors, services
 from .models import (
     CONTENT_FIELDS,
@@ -21,6 +24,8 @@ from .models import (
     DeclarationOpinion,
     DeclarationRound,
     DeclarationState,
+    EscalatedCase,
+    EscalatedReply,
     Interface,
     MajorComplaint,
     OpinionKind,
@@ -428,3 +433,80 @@ class InterfaceViewSet(viewsets.ReadOnlyModelViewSet):
 class CriterionViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CriterionSerializer
     queryset = Criterion.objects.filter(is_active=True)
+
+
+# --- escalated complaints (R-SP-3, R-SP-4) -------------------------------------------------------------------
+class EscalatedCaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EscalatedCase
+        fields = ["order", "tracker", "due_at", "set_by", "set_at"]
+        read_only_fields = fields
+
+
+class EscalatedCaseWriteSerializer(serializers.Serializer):
+    tracker_id = serializers.IntegerField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class EscalatedReplySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EscalatedReply
+        fields = "__all__"
+
+
+class EscalatedReplyWriteSerializer(serializers.ModelSerializer):
+    """Every part optional here so that the service names each missing one (400)."""
+
+    liable = serializers.BooleanField(allow_null=True, default=None)
+    complained_to_body_before = serializers.BooleanField(allow_null=True, default=None)
+
+    class Meta:
+        model = EscalatedReply
+        exclude = ["order", "author", "created_at"]
+        extra_kwargs = {name: {"required": False, "allow_blank": True} for name in (
+            "result", "cause", "responsible_department", "related_issues", "handling_summary",
+            "earlier_complaint_proof", "first_findings", "first_acceptance", "external_findings",
+            "external_final_opinion", "external_acceptance",
+        )} | {"first_complaint_at": {"required": False, "allow_null": True}}  # fmt: skip
+
+
+class EscalatedOrderViewSet(viewsets.GenericViewSet):
+    """/escalated/{order id}/…: an escalated order's tracker and deadline, and its escalated-reply form."""
+
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return WorkOrder.objects.none()
+        return work_order_visible_list(user=self.request.user)
+
+    @extend_schema(
+        request=EscalatedCaseWriteSerializer,
+        responses={200: EscalatedCaseSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def tracker(self, request, pk=None):
+        """R-SP-3: the dispatcher names the dedicated tracker and sets the handling deadline."""
+        order = self.get_object()
+        case = services.escalated_case_set(
+            order_id=order.id, actor=request.user, **_validated(EscalatedCaseWriteSerializer, request)
+        )
+        return Response(EscalatedCaseSerializer(case).data)
+
+    @extend_schema(
+        methods=["post"], request=EscalatedReplyWriteSerializer,
+        responses={201: EscalatedReplySerializer, **errors(400, 401, 403, 404, 409)},
+    )  # fmt: skip
+    @extend_schema(methods=["get"], responses={200: EscalatedReplySerializer, **errors(401, 404)})
+    @action(detail=True, methods=["get", "post"], url_path="reply")
+    def reply(self, request, pk=None):
+        """R-SP-4: the escalated-reply form (用户申诉处理反馈单): GET the latest version, POST a new one."""
+        order = self.get_object()
+        if request.method == "GET":
+            latest = EscalatedReply.objects.filter(order=order).first()
+            if latest is None:
+                raise NotFound()
+            return Response(EscalatedReplySerializer(latest).data)
+        data = _validated(EscalatedReplyWriteSerializer, request)
+        reply = services.escalated_reply_record(order_id=order.id, actor=request.user, **data)
+        return Response(EscalatedReplySerializer(reply).data, status=201)

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from .api import (
     CriterionViewSet,
     DeclarationViewSet,
+    EscalatedOrderViewSet,
     InterfaceViewSet,
     MajorComplaintViewSet,
     QueueCountsView,
@@ -17,6 +18,7 @@ router.register("majors", MajorComplaintViewSet, basename="escalation-major")
 router.register("declarations", DeclarationViewSet, basename="escalation-declaration")
 router.register("interfaces", InterfaceViewSet, basename="escalation-interface")
 router.register("criteria", CriterionViewSet, basename="escalation-criterion")
+router.register("escalated", EscalatedOrderViewSet, basename="escalation-escalated")
 
 urlpatterns = [
     path("queues/", QueueCountsView.as_view(), name="escalation-queue-counts"),

@@ -358,3 +358,87 @@ class DeclarationDecision(ImmutableRow):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} · {self.author}"
+
+
+# --- escalated complaints (R-SP-3, R-SP-4) and media (R-SP-6) ---------------------------------------------
+class EscalationRules(models.Model):
+    """One row of tunable data for escalated and media complaints (R-SP-6: the media liaison is a unit)."""
+
+    media_liaison_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("media liaison (综合部)"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("Its members and supervisor are told at once of every complaint with media."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("escalated and media complaint rules")
+        verbose_name_plural = _("escalated and media complaint rules")
+
+    def __str__(self) -> str:
+        return str(_("escalated and media complaint rules"))
+
+
+class EscalatedCase(models.Model):
+    """R-SP-3: an escalated complaint's dedicated tracker (a named person) and the handling deadline the
+    dispatcher set for it."""
+
+    order = models.OneToOneField(
+        "tickets.WorkOrder", verbose_name=_("order"), on_delete=models.PROTECT, related_name="escalated_case"
+    )
+    tracker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dedicated tracker"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_at = models.DateTimeField(_("handling deadline"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(_("set at"))
+
+    class Meta:
+        verbose_name = _("escalated complaint")
+        verbose_name_plural = _("escalated complaints")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} · {self.tracker}"
+
+
+ESCALATED_REPLY_REQUIRED = (
+    "result", "handling_summary", "first_complaint_at", "first_findings", "first_acceptance",
+    "external_findings", "external_final_opinion", "external_acceptance",
+)  # fmt: skip
+ESCALATED_REPLY_IF_LIABLE = ("cause", "responsible_department", "related_issues")
+
+
+class EscalatedReply(ImmutableRow):
+    """用户申诉处理反馈单 (R-SP-4), in the order of the form. A new version is a new row; the latest counts."""
+
+    order = models.ForeignKey(
+        "tickets.WorkOrder", verbose_name=_("order"), on_delete=models.PROTECT, related_name="escalated_replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written at"))
+    result = models.TextField(_("result"))
+    liable = models.BooleanField(_("the company is liable"))
+    cause = models.TextField(_("cause"), blank=True)
+    responsible_department = models.CharField(_("responsible department"), max_length=100, blank=True)
+    related_issues = models.TextField(_("each related issue"), blank=True)
+    handling_summary = models.TextField(_("handling in brief"))
+    complained_to_body_before = models.BooleanField(
+        _("complained to a government body or the consumer association before")
+    )
+    earlier_complaint_proof = models.TextField(_("proof of the earlier complaint"), blank=True)
+    first_complaint_at = models.DateTimeField(_("first complaint at"))
+    first_findings = models.TextField(_("first complaint: findings"))
+    first_acceptance = models.TextField(_("first complaint: the customer's acceptance"))
+    external_findings = models.TextField(_("after the external transfer: findings"))
+    external_final_opinion = models.TextField(_("after the external transfer: final opinion"))
+    external_acceptance = models.TextField(_("after the external transfer: acceptance"))
+
+    class Meta:
+        verbose_name = _("escalated-reply form (用户申诉处理反馈单)")
+        verbose_name_plural = _("escalated-reply forms (用户申诉处理反馈单)")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} · {self.created_at:%Y-%m-%d %H:%M}"

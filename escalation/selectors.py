@@ -2,11 +2,12 @@
 and the queues of R-MAJ-6 (what waits for each person, oldest due first)."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from deadlines.clock_models import Clock, ClockKind, ClockState
 from org.models import OrgUnit
 from org.selectors import user_is_branch_level, user_scope_unit_ids
+from tickets.models import WorkOrder
 from tickets.permissions import order_visible_to
 
 from .models import (
@@ -253,3 +254,35 @@ def queues_for_user(*, user) -> list[str]:
 
 def queue_counts(*, user) -> dict[str, int]:
     return {name: queue_rows(name=name, user=user).count() for name in queues_for_user(user=user)}
+
+
+# --- figures for reports (issue 9: leave them queryable; R-RP-1 builds the reports) -----------------------
+def declaration_figures(*, start, end) -> list[dict]:
+    """Per interface, declarations created in [start, end): how many, resolved, referred to the chief, and the
+    mean time from first submission to resolution (seconds)."""
+    rows = Declaration.objects.filter(created_at__gte=start, created_at__lt=end).values("interface__code")
+    resolved = Q(resolved_at__isnull=False)
+    figures = rows.annotate(
+        declarations=Count("id"),
+        resolved=Count("id", filter=resolved),
+        at_chief=Count("id", filter=Q(resolved_step="chief") | Q(state=D.REFERRED)),
+        to_resolution=Avg(F("resolved_at") - F("first_submitted_at"), filter=resolved),
+    ).order_by("interface__code")
+    return [
+        {**row, "to_resolution": row["to_resolution"].total_seconds() if row["to_resolution"] else None}
+        for row in figures
+    ]
+
+
+def escalation_tendency_counts(*, start, end) -> dict[str, dict[str, int]]:
+    """R-SP-3: orders whose customer threatened to go over our head (越级倾向), and escalated ones, accepted in
+    [start, end), by accepting unit code."""
+    rows = (
+        WorkOrder.objects.filter(accepted_at__gte=start, accepted_at__lt=end)
+        .filter(Q(escalation_tendency=True) | Q(is_escalated=True))
+        .values("accepting_unit__code")
+        .annotate(
+            tendency=Count("id", filter=Q(escalation_tendency=True)), escalated=Count("id", filter=Q(is_escalated=True))
+        )
+    )
+    return {row["accepting_unit__code"]: {"tendency": row["tendency"], "escalated": row["escalated"]} for row in rows}

@@ -7,5 +7,6 @@ from . import views
 urlpatterns = [
     path("queues/<slug:name>/", views.queue, name="escalation-queue"),
     path("orders/<int:pk>/", views.major_page, name="escalation-major"),
+    path("orders/<int:pk>/escalated-reply/", views.escalated_reply_document, name="escalation-escalated-reply"),
     path("orders/<int:pk>/do/<slug:name>/", views.order_action, name="escalation-action"),
 ]

@@ -24,7 +24,7 @@ from tickets.selectors import work_order_visible_list
 from tickets.services import TransitionRefused
 
 from . import selectors, services
-from .models import CONTENT_FIELDS, Declaration, DeclarationState, OpinionKind
+from .models import CONTENT_FIELDS, Declaration, DeclarationState, EscalatedCase, EscalatedReply, OpinionKind
 
 TIMELINE_KIND_LABELS = {
     "major_reported": gettext_lazy("Reported as a major complaint"),
@@ -44,6 +44,8 @@ TIMELINE_KIND_LABELS = {
     "declaration_closed": gettext_lazy("Declaration closed"),
     "declaration_reminded": gettext_lazy("Declaration: reminder"),
     "declaration_escalated": gettext_lazy("Declaration: escalated a level"),
+    "escalated_tracker": gettext_lazy("Escalated complaint: tracker and deadline set"),
+    "escalated_reply": gettext_lazy("Escalated-reply form written"),
 }
 
 TRANSITIONS = {
@@ -262,3 +264,31 @@ def queue(request, name: str):
         "queues": [(n, QUEUE_LABELS[n]) for n in selectors.queues_for_user(user=request.user)],
     }
     return render(request, "escalation/queue.html", context)
+
+
+@login_required
+@require_GET
+def escalated_reply_document(request, pk: int):
+    """R-SP-4: the latest escalated-reply form (用户申诉处理反馈单) as a printable document for the external body;
+    `?download=1` saves it as a file."""
+    order = get_object_or_404(work_order_visible_list(user=request.user), pk=pk)
+    reply = EscalatedReply.objects.filter(order=order).select_related("author").first()
+    if reply is None:
+        raise Http404
+    case = EscalatedCase.objects.filter(order=order).select_related("tracker").first()
+    response = render(request, "escalation/escalated_reply.html", {"order": order, "reply": reply, "case": case})
+    if request.GET.get("download"):
+        filename = f"{order.number}-escalated-reply.html"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def escalated_panel(request, order) -> dict | None:
+    """The escalated complaint's tracker, deadline and form on the order page (R-SP-3, R-SP-4)."""
+    if not order.is_escalated:
+        return None
+    return {
+        "template": "escalation/escalated_panel.html",
+        "case": EscalatedCase.objects.filter(order=order).select_related("tracker").first(),
+        "reply": EscalatedReply.objects.filter(order=order).first(),
+    }

@@ -1,0 +1,138 @@
+"""Escalated complaints (R-SP-3, R-SP-4) and media (R-SP-6).
+
+- An escalated order (transferred from outside or filed over our head; tickets flags it) gets a dedicated
+  tracker and a handling deadline set by the dispatcher (`escalated_case_set`).
+- Its final reply is the escalated-reply form (用户申诉处理反馈单, `escalated_reply_record`): every part of
+  R-SP-4 present, or 400 naming each missing one.
+- A complaint with media present tells the media liaison unit (综合部, data) at once (`media_on_order_event`)."""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.models import OrgUnit
+from tickets.models import OrderState, WorkOrder
+from tickets.permissions import order_visible_to
+from tickets.services import TransitionRefused
+from tickets.services.timeline import timeline_append
+
+from ..models import ESCALATED_REPLY_IF_LIABLE, ESCALATED_REPLY_REQUIRED, EscalatedCase, EscalatedReply, EscalationRules
+from .common import _blank, _notify_on_commit, require
+
+MEDIA_LIAISON_DEFAULT_CODE = "dept-general"  # 综合管理部 of the reference data, until an administrator sets one
+
+
+def _order_for(order_id: int, actor) -> WorkOrder:
+    order = WorkOrder.objects.select_for_update(no_key=True, of=("self",)).get(pk=order_id)
+    if not order_visible_to(order, actor):
+        raise WorkOrder.DoesNotExist
+    return order
+
+
+@transaction.atomic
+def escalated_case_set(*, order_id: int, actor, tracker_id: int | None, due_at: datetime | None) -> EscalatedCase:
+    """R-SP-3: the dispatcher names the dedicated tracker and sets the handling deadline of an escalated
+    complaint. Setting it again replaces both (on the timeline)."""
+    order = _order_for(order_id, actor)
+    if not actor.has_perm("tickets.dispatch_workorder"):
+        raise PermissionDenied(_("Only the dispatcher sets the tracker and deadline of an escalated complaint."))
+    if order.state == OrderState.CLOSED:
+        raise TransitionRefused(order, "escalated_case", _("The order is closed."))
+    tracker = get_user_model().objects.filter(pk=tracker_id, is_active=True).first() if tracker_id else None
+    now = timezone.now()
+    require(
+        {
+            "order": [] if order.is_escalated else [_("The order is not flagged escalated.")],
+            "tracker_id": [] if tracker else [_("Name the dedicated tracker (an active user).")],
+            "due_at": [_("Set a handling deadline in the future.")] if due_at is None or due_at <= now else [],
+        }
+    )
+    case, _created = EscalatedCase.objects.update_or_create(
+        order=order, defaults={"tracker": tracker, "due_at": due_at, "set_by": actor, "set_at": now}
+    )
+    timeline_append(
+        order=order, actor=actor, kind="escalated_tracker", at=now,
+        note=_("Tracker %(who)s, deadline %(due)s") % {
+            "who": tracker.get_full_name() or tracker.username, "due": f"{timezone.localtime(due_at):%Y-%m-%d %H:%M}"
+        },
+        data={"tracker_id": tracker.id, "due_at": due_at.isoformat()},
+    )  # fmt: skip
+    _notify_on_commit(
+        recipients=[tracker], key=f"escalated-{order.id}-tracker-{now:%Y%m%d%H%M%S}", order=order,
+        subject=_("You track the escalated complaint %(number)s") % {"number": order.number},
+    )  # fmt: skip
+    return case
+
+
+def escalated_reply_errors(parts: dict) -> dict[str, list[str]]:
+    """What the escalated-reply form lacks (R-SP-4), by part."""
+    needed = _("This part of the escalated-reply form is required.")
+    errors = {name: [needed] for name in ESCALATED_REPLY_REQUIRED if parts.get(name) in (None, "") or (
+        isinstance(parts.get(name), str) and _blank(parts[name]))}  # fmt: skip
+    for flag in ("liable", "complained_to_body_before"):
+        if parts.get(flag) is None:
+            errors[flag] = [_("Answer yes or no.")]
+    if parts.get("liable"):
+        for name in ESCALATED_REPLY_IF_LIABLE:
+            if _blank(parts.get(name)):
+                errors[name] = [_("Required when the company is liable.")]
+    if parts.get("complained_to_body_before") and _blank(parts.get("earlier_complaint_proof")):
+        errors["earlier_complaint_proof"] = [_("Give the proof of the earlier complaint.")]
+    return errors
+
+
+@transaction.atomic
+def escalated_reply_record(*, order_id: int, actor, **parts) -> EscalatedReply:
+    """R-SP-4: write the escalated-reply form (a new version each time; the latest is the one sent), by the
+    tracker or someone who replies to customers on this order. 400 names every missing part."""
+    order = _order_for(order_id, actor)
+    case = EscalatedCase.objects.filter(order=order).first()
+    is_tracker = case is not None and case.tracker_id == actor.id
+    if not (is_tracker or actor.has_perm("tickets.reply_customer")):
+        raise PermissionDenied(_("You may not write this order's escalated-reply form."))
+    if order.state == OrderState.CLOSED:
+        raise TransitionRefused(order, "escalated_reply", _("The order is closed."))
+    unknown = set(parts) - {f.name for f in EscalatedReply._meta.fields}
+    errors = {name: [_("Unknown field.")] for name in sorted(unknown)}
+    errors.update(escalated_reply_errors(parts))
+    if not order.is_escalated:
+        errors["order"] = [_("The order is not flagged escalated.")]
+    require(errors)
+    now = timezone.now()
+    text = {k: (v.strip() if isinstance(v, str) else v) for k, v in parts.items()}
+    reply = EscalatedReply.objects.create(order=order, author=actor, created_at=now, **text)
+    timeline_append(
+        order=order, actor=actor, kind="escalated_reply", note=reply.result, at=now, data={"reply_id": reply.id}
+    )
+    return reply
+
+
+def media_liaison_unit() -> OrgUnit | None:
+    rules = EscalationRules.objects.select_related("media_liaison_unit").first()
+    if rules and rules.media_liaison_unit_id:
+        return rules.media_liaison_unit
+    return OrgUnit.objects.filter(code=MEDIA_LIAISON_DEFAULT_CODE, is_active=True).first()
+
+
+def media_on_order_event(sender, *, order, event, at, actor=None, **details) -> None:
+    """R-SP-6: a complaint with media present (at intake or flagged later) tells the media liaison at once:
+    its members and supervisor, urgent (outside quiet hours too). Once per order (idempotency key)."""
+    if event == "created":
+        if not order.is_media:
+            return
+    elif event != "flags_changed" or not details.get("changed", {}).get("is_media"):
+        return
+    unit = media_liaison_unit()
+    if unit is None:
+        return
+    journalist = order.journalist or {}
+    subject = _("Media on %(number)s: %(name)s, %(outlet)s, %(phone)s") % {
+        "number": order.number, "name": journalist.get("name", "—"), "outlet": journalist.get("outlet", "—"),
+        "phone": journalist.get("phone", "—"),
+    }  # fmt: skip
+    recipients = [*unit.members.filter(is_active=True), unit.supervisor]
+    _notify_on_commit(recipients=recipients, key=f"media-{order.id}-liaison", order=order, subject=subject, urgent=True)

@@ -1,0 +1,143 @@
+"""Escalated complaints (R-SP-3, R-SP-4) and media (R-SP-6): the dispatcher names a tracker and a deadline; the
+escalated-reply form (用户申诉处理反馈单) needs every part (400 naming each) and prints; a complaint with a
+journalist present tells the media liaison (综合部, data) at once."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from escalation import services
+from escalation.models import EscalatedReply, EscalationRules
+from escalation.selectors import declaration_figures, escalation_tendency_counts
+from notifications.models import Notification
+from tests.factories import OrgUnitFactory, UserFactory, another_number, work_order_make
+
+from .conftest import declaration_make, opinions_give
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "result": "已为客户退还多收费用 30 元。",
+    "liable": True,
+    "cause": "套餐变更时系统未同步。",
+    "responsible_department": "计费支撑部",
+    "related_issues": "1. 套餐变更未生效；2. 多收月租。",
+    "handling_summary": "核查计费记录后退费并致歉。",
+    "complained_to_body_before": True,
+    "earlier_complaint_proof": "工信部申诉转办单 2026-11-20。",
+    "first_findings": "首次投诉时核实为系统问题。",
+    "first_acceptance": "客户未接受首次答复。",
+    "external_findings": "申诉中心转办后复核属实。",
+    "external_final_opinion": "退费并赔偿。",
+    "external_acceptance": "客户接受。",
+}
+
+
+@pytest.fixture
+def escalated(world):
+    return work_order_make(
+        actor=world.dispatcher, channel="external", external_source="miit", accepted_number=another_number()
+    )
+
+
+def test_the_dispatcher_names_the_tracker_and_the_deadline(world, escalated, django_capture_on_commit_callbacks):
+    assert escalated.is_escalated
+    due = timezone.now() + timedelta(days=2)
+    with pytest.raises(PermissionDenied):
+        services.escalated_case_set(order_id=escalated.id, actor=world.legal, tracker_id=world.handler.id, due_at=due)
+    with pytest.raises(ValidationError) as refused:
+        services.escalated_case_set(order_id=escalated.id, actor=world.dispatcher, tracker_id=None, due_at=None)
+    assert set(refused.value.message_dict) == {"tracker_id", "due_at"}
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.escalated_case_set(
+            order_id=escalated.id, actor=world.dispatcher, tracker_id=world.handler.id, due_at=due
+        )
+    assert (case.tracker, case.due_at) == (world.handler, due)
+    assert Notification.objects.filter(recipient=world.handler, order=escalated, kind="major_complaint").exists()
+    ordinary = work_order_make(actor=world.clerk)
+    with pytest.raises(ValidationError) as refused:
+        services.escalated_case_set(
+            order_id=ordinary.id, actor=world.dispatcher, tracker_id=world.handler.id, due_at=due
+        )
+    assert "order" in refused.value.message_dict
+
+
+def test_the_escalated_reply_form_names_each_missing_part(world, escalated):
+    with pytest.raises(ValidationError) as refused:
+        services.escalated_reply_record(order_id=escalated.id, actor=world.dispatcher, result="", liable=True)
+    missing = set(refused.value.message_dict)
+    assert {"result", "handling_summary", "first_complaint_at", "external_acceptance", "complained_to_body_before",
+            "cause", "responsible_department", "related_issues"} <= missing  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        parts = {**FORM, "earlier_complaint_proof": "", "first_complaint_at": timezone.now() - timedelta(days=10)}
+        services.escalated_reply_record(order_id=escalated.id, actor=world.dispatcher, **parts)
+    assert set(refused.value.message_dict) == {"earlier_complaint_proof"}
+
+    not_liable = {**FORM, "liable": False, "cause": "", "responsible_department": "", "related_issues": ""}
+    reply = services.escalated_reply_record(
+        order_id=escalated.id, actor=world.dispatcher, first_complaint_at=timezone.now() - timedelta(days=10),
+        **not_liable,
+    )  # fmt: skip
+    assert reply.liable is False
+    assert escalated.timeline.filter(kind="escalated_reply").exists()
+
+
+def test_the_form_over_the_api_and_printed(api, login, world, escalated):
+    api.force_authenticate(world.dispatcher)
+    url = f"/api/v1/escalation/escalated/{escalated.id}/reply/"
+    response = api.post(url, {"result": "x"}, format="json")
+    assert response.status_code == 400 and {"liable", "handling_summary"} <= set(response.json())
+    body = {**FORM, "first_complaint_at": (timezone.now() - timedelta(days=10)).isoformat()}
+    assert api.post(url, body, format="json").status_code == 201
+    assert api.get(url).json()["result"] == FORM["result"]
+    assert EscalatedReply.objects.count() == 1
+
+    page = login(world.dispatcher).get(f"/escalation/orders/{escalated.id}/escalated-reply/")
+    assert page.status_code == 200 and "用户申诉处理反馈单" in page.content.decode()
+    download = login(world.dispatcher).get(f"/escalation/orders/{escalated.id}/escalated-reply/?download=1")
+    assert "attachment" in download["Content-Disposition"]
+    stranger = UserFactory(roles=["front_line"], units=[world.hall_north])
+    assert login(stranger).get(f"/escalation/orders/{escalated.id}/escalated-reply/").status_code == 404
+
+
+def test_a_complaint_with_media_tells_the_media_liaison_at_once(world, django_capture_on_commit_callbacks):
+    general = OrgUnitFactory(code="dept-general", name="综合管理部", parent=world.branch)
+    liaison = UserFactory(roles=["qa_inspector"], units=[general])
+    with django_capture_on_commit_callbacks(execute=True):
+        order = work_order_make(
+            actor=world.clerk, is_media=True, accepted_number=another_number(),
+            journalist={"name": "张记者", "outlet": "深圳晚报", "phone": "13900000000"},
+        )  # fmt: skip
+    told = Notification.objects.filter(recipient=liaison, order=order)
+    assert told.exists() and all(n.urgent for n in told)
+    assert "深圳晚报" in told.first().subject
+
+    # the liaison unit is data
+    other = OrgUnitFactory(code="press", name="新闻办", parent=world.branch)
+    press = UserFactory(roles=["qa_inspector"], units=[other])
+    EscalationRules.objects.create(media_liaison_unit=other)
+    with django_capture_on_commit_callbacks(execute=True):
+        work_order_make(
+            actor=world.clerk, is_media=True, accepted_number=another_number(),
+            journalist={"name": "李记者", "outlet": "南方日报", "phone": "13900000001"},
+        )  # fmt: skip
+    assert Notification.objects.filter(recipient=press).exists()
+
+
+def test_tendency_and_declaration_figures_are_queryable(world, people):
+    start = timezone.now() - timedelta(days=1)
+    work_order_make(actor=world.clerk, escalation_tendency=True, accepted_number=another_number())
+    end = timezone.now() + timedelta(days=1)
+    assert escalation_tendency_counts(start=start, end=end)["hall-huaqiang"] == {"tendency": 1, "escalated": 0}
+
+    d = declaration_make(world)
+    opinions_give(world, d)
+    services.declaration_submit(declaration_id=d.id, actor=world.clerk)
+    services.declaration_approve(declaration_id=d.id, actor=world.store_manager)
+    services.declaration_accept(declaration_id=d.id, actor=people.hall_admin)
+    services.declaration_resolve(declaration_id=d.id, actor=people.hall_admin, resolution="已解决")
+    [row] = declaration_figures(start=start, end=end)
+    assert (row["interface__code"], row["declarations"], row["resolved"], row["at_chief"]) == ("hall", 1, 1, 0)
+    assert row["to_resolution"] is not None and row["to_resolution"] >= 0
