@@ -3,7 +3,11 @@
 The clocks of orders are served by `tickets.api.clocks`: which clocks a user may see follows the visibility
 of orders, which this layer does not know."""
 
+from datetime import UTC, timedelta
+
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -22,6 +26,26 @@ class DueTimeInput(serializers.Serializer):
     def validate_calendar(self, value):
         if not BusinessCalendar.objects.filter(code=value).exists():
             raise serializers.ValidationError(f"Unknown calendar “{value}”.")
+        return value
+
+    def validate_start(self, value):
+        """R-API-1: an offset PostgreSQL refuses (beyond ±15:59) or a year deadlines cannot reach is a 400 here,
+        not an overflow in the arithmetic. DRF has already moved the instant into local time, so the offset
+        as sent is read again from the raw value."""
+        raw = self.initial_data.get("start", "")
+        try:
+            given = parse_datetime(str(raw).strip())
+        except ValueError:
+            given = None
+        offset = given.utcoffset() if given is not None else None
+        if offset is not None and abs(offset) > timedelta(hours=15, minutes=59):
+            raise serializers.ValidationError(_("The time-zone offset must lie within ±15:59."))
+        try:
+            year = value.astimezone(UTC).year
+        except OverflowError:
+            year = 0
+        if not 1900 <= year < 2200:
+            raise serializers.ValidationError(_("Give a date and time between 1900 and 2199."))
         return value
 
     def validate_limit(self, value):
@@ -46,7 +70,7 @@ class DueTimeView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("calendar", str, required=True),
+            OpenApiParameter("calendar", str, required=True, description="Calendar code, e.g. CAL-WORKDAY"),
             OpenApiParameter("start", str, required=True, description="ISO 8601 instant with offset"),
             OpenApiParameter("limit", str, required=True, description="ISO 8601 duration, e.g. PT3H30M"),
         ],

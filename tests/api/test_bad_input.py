@@ -254,3 +254,43 @@ def test_too_many_form_fields_on_an_order_action_is_400(api, world):
     )
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [("unit", BIG), ("unit", "1.5"), ("order", HUGE), ("order", "0"), ("overdue", "perhaps"), ("at_risk", "null")],
+)
+def test_a_bad_clock_filter_is_400_naming_it(api, world, param, value):
+    api.force_login(world.dispatcher)
+
+    response = api.get("/api/v1/clocks/", {param: value})
+
+    assert response.status_code == 400, response.content
+    assert param in response.data
+
+
+@pytest.mark.parametrize(
+    "start", ["2026-11-20T10:00:00+16:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00"]
+)
+def test_a_due_time_start_out_of_range_is_400_naming_start(api, world, start):
+    from deadlines.models import BusinessCalendar
+
+    BusinessCalendar.objects.get_or_create(code="CAL-24X7", defaults={"name": "24x7", "is_24x7": True})
+    api.force_login(world.clerk)
+
+    response = api.get("/api/v1/due-time/", {"calendar": "CAL-24X7", "start": start, "limit": "PT3H"})
+
+    assert response.status_code == 400, response.content
+    assert "start" in response.data
+
+
+@pytest.mark.parametrize("param", ["accepted_after", "category", "open", "page", "page_size", "number"])
+def test_an_empty_optional_parameter_means_not_given(api, world, param):
+    """As the schema says (allowEmptyValue): `?category=` is a form's empty field, not an error."""
+    work_order_make(actor=world.clerk)
+    api.force_login(world.dispatcher)
+
+    response = api.get(ORDERS, {param: ""})
+
+    assert response.status_code == 200
+    assert response.data["count"] == 1

@@ -9,6 +9,7 @@ from deadlines.selectors import calendar_remaining, clock_provisional
 from org.selectors import unit_subtree_ids
 
 from ..selectors import clock_visible_list, order_units_q
+from .filters import IdFilter, StrictBooleanFilter
 
 
 class ClockSerializer(serializers.ModelSerializer):
@@ -58,10 +59,11 @@ class ClockSerializer(serializers.ModelSerializer):
 class ClockFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=ClockKind.choices)
     state = django_filters.MultipleChoiceFilter(choices=ClockState.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue now (supervisors' queue)")
-    at_risk = django_filters.BooleanFilter(method="filter_at_risk", label="warned, not yet due")
-    unit = django_filters.NumberFilter(method="filter_unit", label="accepting or handling unit (with sub-units)")
-    order = django_filters.NumberFilter(field_name="order_id")
+    # R-API-1: strict filters (tickets/api/filters.py): a bad value is a 400 naming it, never ignored.
+    overdue = StrictBooleanFilter(method="filter_overdue", label="overdue now (supervisors' queue)")
+    at_risk = StrictBooleanFilter(method="filter_at_risk", label="warned, not yet due")
+    unit = IdFilter(method="filter_unit", label="accepting or handling unit (with sub-units)")
+    order = IdFilter(field_name="order_id", label="the clocks of this order")
 
     class Meta:
         model = Clock
@@ -78,7 +80,7 @@ class ClockFilter(django_filters.FilterSet):
         return queryset.filter(state=ClockState.RUNNING, warned_at__isnull=False)
 
     def filter_unit(self, queryset, name, value):
-        ids = unit_subtree_ids(root_ids=[int(value)])
+        ids = unit_subtree_ids(root_ids=[value])
         return queryset.filter(order_units_q(unit_ids=ids, prefix="order__"))
 
 

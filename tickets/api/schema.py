@@ -9,6 +9,7 @@ it really gives, with their bodies (tickets/api/errors.py), and every enum the v
 
 Set as DEFAULT_SCHEMA_CLASS; the test in tests/api/test_schema.py holds every operation to it."""
 
+import django_filters
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
@@ -37,6 +38,10 @@ DESCRIPTIONS = {
     "413": "The request body is too large.",
     "415": "The body's content type is not JSON, a URL-encoded form or multipart.",
 }
+
+
+# Views whose optional query parameters are read by a serializer or a filter set: empty is "not given".
+EMPTY_MEANS_ABSENT = {"complaints.api"}
 
 
 def conflicts(view_function):
@@ -79,14 +84,20 @@ class ContractAutoSchema(AutoSchema):
         return operation
 
     def _bound_filter_parameters(self, parameters: list) -> None:
-        """What the strict filters (tickets/api/filters.py) refuse, said in the schema: ids from 1 within bigint."""
+        """What the strict filters (tickets/api/filters.py) refuse, said in the schema: ids from 1 within bigint.
+        And what they take: an optional parameter sent empty (`?category=`) means not given, as in a form."""
         filterset = getattr(self.view, "filterset_class", None)
-        if filterset is None:
-            return
+        empty_means_absent = filterset is not None or type(self.view).__module__ in EMPTY_MEANS_ABSENT
         for parameter in parameters:
-            declared = filterset.base_filters.get(parameter["name"]) if parameter["in"] == "query" else None
+            if parameter["in"] != "query":
+                continue
+            declared = filterset.base_filters.get(parameter["name"]) if filterset is not None else None
             if isinstance(declared, IdFilter):
                 parameter["schema"] = {**parameter["schema"], "type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
+            if isinstance(declared, django_filters.MultipleChoiceFilter):
+                continue  # `?state=` is not a state: a 400 naming it
+            if not parameter.get("required") and (empty_means_absent or parameter["name"] in ("page", "page_size")):
+                parameter["allowEmptyValue"] = True
 
     def _conflicts(self) -> bool:
         action = getattr(self.view, "action", None)
