@@ -7,6 +7,7 @@ import pytest
 
 from escalation.models import Declaration
 from escalation.models import DeclarationState as S
+from tests.factories import work_order_make
 
 from .conftest import CONTENT, criteria_ids, declaration_make, major_make, opinions_give
 
@@ -119,3 +120,13 @@ def test_the_queues_show_what_waits_with_the_remaining_time(world, people, login
     manager = login(world.store_manager)
     html = manager.get("/escalation/queues/supervisor/").content.decode()
     assert d.major.order.number in html
+
+
+def test_classify_is_offered_on_an_unflagged_complaint_only_to_who_may_flag_it(world, people, login):
+    order = work_order_make(actor=world.clerk)
+    assert "classify" not in buttons(panel(page(login(world.clerk), order)))
+    dispatcher = login(world.dispatcher)
+    assert "classify" in buttons(panel(page(dispatcher, order)))
+    assert post(dispatcher, order, "classify", criteria=criteria_ids()).status_code == 302
+    order.refresh_from_db(fields=["is_major"])
+    assert order.is_major and order.major_complaint.criteria.count() == 2
