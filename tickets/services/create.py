@@ -298,11 +298,11 @@ def _customer_defaults(intake: OrderIntake) -> dict:
 def _skill_group(*, customer: Customer, errors) -> SkillGroup | None:
     """R-WO-6: the customer's city selects the skill group; no city or no group means no order."""
     if not customer.home_city:
-        errors["home_city"] = [_("The customer's home city is needed to route the order.")]
+        errors["customer.home_city"] = [_("The customer's home city is needed to route the order.")]
         return None
     group = SkillGroup.objects.filter(city=customer.home_city, is_active=True).first()
     if group is None:
-        errors["home_city"] = [_("No skill group serves the city “%(city)s”.") % {"city": customer.home_city}]
+        errors["customer.home_city"] = [_("No skill group serves the city “%(city)s”.") % {"city": customer.home_city}]
     return group
 
 
