@@ -4,7 +4,7 @@ Errors go through tickets' exception handler: 400 names each field, 403 role or 
 see, 409 a transition not allowed now or lost to a concurrent one."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -104,11 +104,14 @@ class MajorComplaintSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_declaration_id(self, major) -> int | None:
-        declaration = Declaration.objects.filter(major=major).values_list("id", flat=True).first()
-        return declaration
+        declaration = getattr(major, "declaration", None)
+        return declaration.id if declaration else None
 
+    @extend_schema_field(ClockSerializer(many=True))
     def get_clocks(self, major) -> list[dict]:
-        clocks = major.order.clocks.filter(kind__in=selectors.MAJOR_CLOCK_KINDS)
+        clocks = getattr(major.order, "major_clocks", None)
+        if clocks is None:
+            clocks = major.order.clocks.filter(kind__in=selectors.MAJOR_CLOCK_KINDS)
         return ClockSerializer(clocks, many=True).data
 
 

@@ -2,7 +2,7 @@
 and the queues of R-MAJ-6 (what waits for each person, oldest due first)."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from deadlines.clock_models import Clock, ClockKind, ClockState
 from org.models import OrgUnit
@@ -153,7 +153,11 @@ def _visible_q(user, prefix: str = "") -> Q:
 
 def major_visible_list(*, user) -> QuerySet[MajorComplaint]:
     rows = MajorComplaint.objects.filter(_visible_q(user)).distinct()
-    return rows.select_related("order", "interface", "supervisor", "replier", "reported_by").order_by("-id")
+    related = ("order", "interface", "supervisor", "replier", "reported_by", "declaration")
+    clocks = Prefetch(
+        "order__clocks", queryset=Clock.objects.filter(kind__in=MAJOR_CLOCK_KINDS), to_attr="major_clocks"
+    )
+    return rows.select_related(*related).prefetch_related("criteria", clocks).order_by("-id")
 
 
 def declaration_visible_list(*, user) -> QuerySet[Declaration]:

@@ -8,7 +8,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from org.models import OrgUnit
 from tickets.permissions import order_visible_to
-from tickets.services import TransitionRefused
+from tickets.services import TransitionRefused, attachment_file_errors
 from tickets.services.timeline import timeline_append
 
 from ..models import (
@@ -174,7 +174,13 @@ def declaration_opinion_give(
     require({"kind": [] if kind in OpinionKind.values else [_("Choose support or legal.")]})
     if not may_give_opinion(declaration=declaration, user=actor, kind=kind):
         raise PermissionDenied(_("You may not give this opinion on this declaration."))
-    require({"text": [_("Write the opinion.")] if _blank(text) else []})
+    require(
+        {
+            "text": [_("Write the opinion.")] if _blank(text) else [],
+            # Evidence limits of the orders' attachments (R-FL-8).
+            "attachment": attachment_file_errors(uploaded_file=attachment) if attachment else [],
+        }
+    )
     now = timezone.now()
     opinion = DeclarationOpinion.objects.create(
         round=_round_current(declaration), declaration=declaration, kind=kind, author=actor, text=text.strip(),

@@ -2,10 +2,11 @@
 404 what one may not see, 409 state; the queues (R-MAJ-6); the OpenAPI schema documents every code."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from escalation import services
 from escalation.models import Criterion
-from tests.factories import UserFactory
+from tests.factories import UserFactory, another_number, work_order_make
 
 from .conftest import CONTENT, declaration_make, major_make, opinions_give
 
@@ -111,3 +112,25 @@ def test_the_schema_documents_every_error_code(api, world):
     submit = paths[f"{BASE}/declarations/{{id}}/submit/"]["post"]["responses"]
     assert {"200", "400", "401", "403", "404", "409"} <= set(submit)
     assert {"201", "400", "403", "409"} <= set(paths[f"{BASE}/majors/"]["post"]["responses"])
+
+
+def test_an_opinion_attachment_follows_the_evidence_limits(api, world, people):
+    d = declaration_make(world)
+    api.force_authenticate(world.legal)
+    url = f"{BASE}/declarations/{d.id}/opinions/"
+    bad = SimpleUploadedFile("opinion.exe", b"MZ....", content_type="application/octet-stream")
+    response = api.post(url, {"kind": "legal", "text": "合规", "attachment": bad}, format="multipart")
+    assert response.status_code == 400 and "attachment" in response.json()
+    good = SimpleUploadedFile("opinion.pdf", b"%PDF-1.4 legal opinion", content_type="application/pdf")
+    response = api.post(url, {"kind": "legal", "text": "合规", "attachment": good}, format="multipart")
+    assert response.status_code == 201 and response.json()["attachment"]
+
+
+def test_the_major_complaint_list_costs_the_same_whatever_its_rows(api, world, people, django_assert_max_num_queries):
+    for _ in range(3):
+        work_order_make(actor=world.clerk, is_major=True, accepted_number=another_number())
+    api.force_authenticate(world.legal)
+    api.get(f"{BASE}/majors/")
+    with django_assert_max_num_queries(12):
+        response = api.get(f"{BASE}/majors/")
+    assert response.json()["count"] == 3
