@@ -74,7 +74,7 @@ class CriterionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "description"]
 
 
-class ClockSerializer(serializers.Serializer):
+class MajorClockSerializer(serializers.Serializer):
     kind = serializers.CharField()
     kind_label = serializers.CharField(source="get_kind_display")
     state = serializers.CharField()
@@ -107,12 +107,12 @@ class MajorComplaintSerializer(serializers.ModelSerializer):
         declaration = getattr(major, "declaration", None)
         return declaration.id if declaration else None
 
-    @extend_schema_field(ClockSerializer(many=True))
+    @extend_schema_field(MajorClockSerializer(many=True))
     def get_clocks(self, major) -> list[dict]:
         clocks = getattr(major.order, "major_clocks", None)
         if clocks is None:
             clocks = major.order.clocks.filter(kind__in=selectors.MAJOR_CLOCK_KINDS)
-        return ClockSerializer(clocks, many=True).data
+        return MajorClockSerializer(clocks, many=True).data
 
 
 class ClassifySerializer(serializers.Serializer):
