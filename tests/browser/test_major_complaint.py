@@ -1,26 +1,21 @@
-"""Issue 9 §4 in a real browser (Playwright + Debian chromium): a hall employee's complaint becomes major, the
-store manager gives the 1 h opinion, the employee drafts the declaration, support and legal give opinions,
-the store manager returns it once, approves the corrected one, the hall-interface admin refers it to the
-branch chief, the chief resolves it — asserting at each step the state and the buttons present and absent."""
+"""Major complaints (issue 9 §4) in a real browser (Playwright + Debian chromium): a hall employee's complaint
+becomes major, the store manager gives the 1 h opinion, the employee drafts the declaration, support and legal
+give opinions, the store manager returns it once, approves the corrected one, the hall-interface admin refers it
+to the branch chief, the chief resolves it — asserting at each step the state and the buttons present and absent."""
 
 import pytest
 from playwright.sync_api import expect
 
 from escalation.models import Declaration, Interface
-from tests.browser.conftest import CHROMIUM, PASSWORD, browser, fast_passwords, shot  # noqa: F401 (fixtures)
+from tests.browser.conftest import PASSWORD
+from tests.escalation.conftest import CONTENT, interfaces_seeded
 from tests.factories import UserFactory, work_order_make, world_build
 
-from .conftest import CONTENT, interfaces_seeded
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs chromium at {CHROMIUM} for browser tests"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def people(transactional_db, fast_passwords):  # noqa: F811
+def people(transactional_db, fast_passwords):
     world = world_build()
     interfaces_seeded()
     hall_admin = UserFactory(username="hall_admin", roles=["interface_admin"], units=[world.cs_centre])
@@ -30,27 +25,6 @@ def people(transactional_db, fast_passwords):  # noqa: F811
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
     return world, hall_admin, chief
-
-
-@pytest.fixture
-def open_as(browser, live_server):  # noqa: F811
-    contexts = []
-
-    def login(user):
-        context = browser.new_context(locale="zh-CN", base_url=live_server.url, viewport={"width": 1360, "height": 900})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/accounts/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
-        return page
-
-    yield login
-    for context in contexts:
-        context.close()
 
 
 def buttons(page) -> set[str]:
@@ -65,7 +39,7 @@ def state(order) -> str:
     return Declaration.objects.get(major__order=order).state
 
 
-def test_a_hall_major_complaint_from_report_to_the_chief(people, open_as, shot):  # noqa: F811
+def test_a_hall_major_complaint_from_report_to_the_chief(people, open_as, shot):
     world, hall_admin, chief = people
     order = work_order_make(actor=world.clerk, is_major=True)  # flagged major at intake: reported to the manager
     url = f"/orders/{order.id}/"
