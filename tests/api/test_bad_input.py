@@ -294,3 +294,21 @@ def test_an_empty_optional_parameter_means_not_given(api, world, param):
 
     assert response.status_code == 200
     assert response.data["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/customers/lookup/", {"number": 0}, "number"),
+        ("/api/v1/orders/search/", {"accepted_number": 13812345678}, "accepted_number"),
+        (ORDERS, {"content": 12}, "content"),
+    ],
+)
+def test_a_number_where_the_schema_says_text_is_400(api, world, path, body, field):
+    """schemathesis found it: DRF's CharField turned `0` into "0" although the schema says string."""
+    api.force_login(world.clerk)
+
+    response = api.post(path, body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.data

@@ -117,3 +117,13 @@ class StrictBooleanFormField(forms.Field):
             return BOOLEAN_VALUES[str(value).strip().lower()]
         except KeyError:
             raise DjangoValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class TextField(serializers.CharField):
+    """A CharField that takes text only: DRF's own turns a JSON number into a string (`0` → "0"), which the
+    schema (type string) does not allow. NUL and lone surrogates are refused by DRF's CharField already."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

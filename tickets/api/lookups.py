@@ -24,6 +24,7 @@ from complaints.numbers import normalize_number
 
 from .. import selectors
 from . import serializers as s
+from .fields import TextField
 from .schema import FIELD_ERRORS
 
 NUMBER_IN_BODY = _("Send the number in the body of a POST to %(path)s: a number in a URL reaches the logs.")
@@ -32,11 +33,11 @@ NUMBER_IN_BODY = _("Send the number in the body of a POST to %(path)s: a number 
 
 
 class NumberInput(serializers.Serializer):
-    number = serializers.CharField(max_length=20, help_text="The accepted number, in full (mobile or fixed line).")
+    number = TextField(max_length=20, help_text="The accepted number, in full (mobile or fixed line).")
 
 
 class OrderNumberSearchInput(serializers.Serializer):
-    accepted_number = serializers.CharField(max_length=20, help_text="The accepted number, in full.")
+    accepted_number = TextField(max_length=20, help_text="The accepted number, in full.")
     open = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Only open (true) or only closed (false) orders."
     )

@@ -33,7 +33,7 @@ from ..models.choices import (
 )
 from ..selectors import work_order_allowed_transitions
 from .clocks import ClockSerializer
-from .fields import IdField, InstantField
+from .fields import IdField, InstantField, TextField
 
 FLAGS = ("is_major", "is_repeat", "is_batch", "is_escalated", "escalation_tendency", "is_collective", "is_media")
 FLAG_HELP = {
@@ -184,31 +184,23 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
 
 
 class CustomerInput(serializers.Serializer):
-    name = serializers.CharField(
-        required=False, allow_blank=True, max_length=60, help_text="The customer's name as they give it."
-    )
-    tier = serializers.CharField(
+    name = TextField(required=False, allow_blank=True, max_length=60, help_text="The customer's name as they give it.")
+    tier = TextField(
         required=False, allow_blank=True, max_length=20,
         help_text="A new customer's tier: ordinary, gold, platinum, diamond (club tiers lock urgency to 特急, "
         "R-WO-4); unknown is a 400 (`customer.tier`).",
     )  # fmt: skip
-    brand = serializers.CharField(
-        required=False, allow_blank=True, max_length=40, help_text="Brand of the number, e.g. 全球通."
-    )
-    home_city = serializers.CharField(
+    brand = TextField(required=False, allow_blank=True, max_length=40, help_text="Brand of the number, e.g. 全球通.")
+    home_city = TextField(
         required=False, allow_blank=True, max_length=30,
         help_text="The number's home city; routes the order (needed for a new customer).",
     )  # fmt: skip
 
 
 class JournalistInput(serializers.Serializer):
-    name = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="The journalist's name.")
-    outlet = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="Newspaper, station or site."
-    )
-    phone = serializers.CharField(
-        required=False, allow_blank=True, max_length=30, help_text="How to reach the journalist."
-    )
+    name = TextField(required=False, allow_blank=True, max_length=60, help_text="The journalist's name.")
+    outlet = TextField(required=False, allow_blank=True, max_length=100, help_text="Newspaper, station or site.")
+    phone = TextField(required=False, allow_blank=True, max_length=30, help_text="How to reach the journalist.")
 
 
 class WorkOrderCreateSerializer(serializers.Serializer):
@@ -219,10 +211,10 @@ class WorkOrderCreateSerializer(serializers.Serializer):
     handling_method = serializers.ChoiceField(
         choices=HandlingMethod.choices, help_text="Answered on the spot, or transferred to the back office (R-WO-6)."
     )
-    accepted_number = serializers.CharField(
+    accepted_number = TextField(
         max_length=20, allow_blank=True, help_text="The number the complaint is about, in full (R-WO-2)."
     )
-    content = serializers.CharField(allow_blank=True, help_text="What the customer says, in their words.")
+    content = TextField(allow_blank=True, help_text="What the customer says, in their words.")
     received_at = InstantField(help_text="When the customer contacted us (R-WO-10: back-dating is limited).")
     urgency = serializers.ChoiceField(
         choices=Urgency.choices, default=Urgency.NORMAL, help_text="Urgency; a club customer's is always 特急 (R-WO-4)."
@@ -240,15 +232,15 @@ class WorkOrderCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, source="business_item_id", help_text="Business item of back-office business."
     )
     appointed_at = InstantField(required=False, allow_null=True, help_text="The appointment's time (appointments).")
-    contact_number = serializers.CharField(
+    contact_number = TextField(
         required=False, allow_blank=True, max_length=20, help_text="Where to call back, when not the accepted number."
     )
-    findings = serializers.CharField(required=False, allow_blank=True, help_text="What the clerk found checking.")
-    evidence_note = serializers.CharField(required=False, allow_blank=True, help_text="Evidence the customer showed.")
+    findings = TextField(required=False, allow_blank=True, help_text="What the clerk found checking.")
+    evidence_note = TextField(required=False, allow_blank=True, help_text="Evidence the customer showed.")
     visit_confirmed = serializers.BooleanField(
         required=False, default=False, help_text="The customer confirmed a visit is needed."
     )
-    direct_reply = serializers.CharField(
+    direct_reply = TextField(
         required=False, allow_blank=True, help_text="The answer given on the spot (handling method `direct_reply`)."
     )
     external_source = serializers.ChoiceField(
@@ -269,9 +261,7 @@ class WorkOrderCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, source="previous_order_id",
         help_text="The earlier order of a repeat complaint; one you may not see answers like a missing one.",
     )  # fmt: skip
-    repeat_reason = serializers.CharField(
-        required=False, allow_blank=True, help_text="Why the customer complains again."
-    )
+    repeat_reason = TextField(required=False, allow_blank=True, help_text="Why the customer complains again.")
     accepting_unit = IdField(
         required=False, allow_null=True, source="accepting_unit_id", help_text="Accepting unit; default: your own."
     )
@@ -292,43 +282,43 @@ class DispatchInput(serializers.Serializer):
     due_at = InstantField(
         required=False, allow_null=True, help_text="Handling due time; default: the clock policy's (R-CLK-*)."
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note for the handlers.")
+    note = TextField(required=False, allow_blank=True, default="", help_text="A note for the handlers.")
 
 
 class RedispatchInput(serializers.Serializer):
     unit = IdField(source="unit_id", help_text="The handling unit of the new cycle.")
-    reason = serializers.CharField(allow_blank=True, help_text="Why the order goes round again (R-FL-6).")
+    reason = TextField(allow_blank=True, help_text="Why the order goes round again (R-FL-6).")
     due_at = InstantField(required=False, allow_null=True, help_text="Handling due time of the new cycle.")
 
 
 class NoteInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note for the timeline.")
+    note = TextField(required=False, allow_blank=True, default="", help_text="A note for the timeline.")
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, help_text="Why the reply goes back to the department (R-FL-3).")
+    reason = TextField(allow_blank=True, help_text="Why the reply goes back to the department (R-FL-3).")
 
 
 class CloseInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="A closing note.")
+    reason = TextField(required=False, allow_blank=True, default="", help_text="A closing note.")
 
 
 class DeptReplyInput(serializers.Serializer):
     """回单 (R-FL-2): cause, process, result, and the customer's attitude."""
 
-    cause = serializers.CharField(required=False, allow_blank=True, default="", help_text="The cause found.")
+    cause = TextField(required=False, allow_blank=True, default="", help_text="The cause found.")
     cause_unknown = serializers.BooleanField(
         required=False, default=False, help_text="The cause could not be found (then `cause` may be blank)."
     )
-    process = serializers.CharField(allow_blank=True, help_text="What was done.")
+    process = TextField(allow_blank=True, help_text="What was done.")
     is_final = serializers.BooleanField(
         required=False, default=True, help_text="The final reply of the department, not an interim one."
     )
-    result = serializers.CharField(allow_blank=True, help_text="The outcome.")
+    result = TextField(allow_blank=True, help_text="The outcome.")
     service_restored = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="The service works again (null: not applicable)."
     )
-    measures = serializers.CharField(
+    measures = TextField(
         required=False, allow_blank=True, default="", help_text="Measures taken to keep it from recurring."
     )
     expected_recovery_at = InstantField(
@@ -338,17 +328,15 @@ class DeptReplyInput(serializers.Serializer):
         required=False, allow_null=True, default=None, source="coordinating_unit_id",
         help_text="A unit that helped, if any.",
     )  # fmt: skip
-    customer_attitude = serializers.CharField(allow_blank=True, help_text="How the customer took it.")
+    customer_attitude = TextField(allow_blank=True, help_text="How the customer took it.")
 
 
 class FinalReplyInput(serializers.Serializer):
     """The final reply to the customer (R-FL-4): its five elements, or an approved draft."""
 
     method = serializers.ChoiceField(choices=FinalReplyMethod.choices, help_text="How the customer was answered.")
-    process = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="How the matter was handled."
-    )
-    content = serializers.CharField(required=False, allow_blank=True, default="", help_text="What was said.")
+    process = TextField(required=False, allow_blank=True, default="", help_text="How the matter was handled.")
+    content = TextField(required=False, allow_blank=True, default="", help_text="What was said.")
     satisfaction = serializers.ChoiceField(
         choices=Satisfaction.choices, required=False, allow_blank=True, default="",
         help_text="The customer's satisfaction (blank: not asked).",
@@ -361,8 +349,8 @@ class FinalReplyInput(serializers.Serializer):
 
 class FinalReplyDraftInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=FinalReplyMethod.choices, help_text="Written or email reply.")
-    process = serializers.CharField(allow_blank=True, help_text="How the matter was handled.")
-    content = serializers.CharField(allow_blank=True, help_text="The reply's text.")
+    process = TextField(allow_blank=True, help_text="How the matter was handled.")
+    content = TextField(allow_blank=True, help_text="The reply's text.")
     satisfaction = serializers.ChoiceField(
         choices=Satisfaction.choices, required=False, allow_blank=True, default="",
         help_text="The customer's satisfaction (blank: not asked).",
@@ -372,12 +360,12 @@ class FinalReplyDraftInput(serializers.Serializer):
 class FinalReplyApprovalInput(serializers.Serializer):
     draft_id = IdField(help_text="The draft of this order to approve.")
     kind = serializers.ChoiceField(choices=ApprovalKind.choices, help_text="Which approval this is.")
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="The approver's note.")
+    note = TextField(required=False, allow_blank=True, default="", help_text="The approver's note.")
 
 
 class CallbackInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=CallbackOutcome.choices, help_text="What the customer said (R-FL-6).")
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="A note for the timeline.")
+    note = TextField(required=False, allow_blank=True, default="", help_text="A note for the timeline.")
     customer_unreasonable = serializers.BooleanField(
         required=False, allow_null=True, default=None,
         help_text="Unsatisfied but unreasonable: close instead of redispatching (null: not judged).",
@@ -388,16 +376,16 @@ class ContactInput(serializers.Serializer):
     direction = serializers.ChoiceField(choices=ContactDirection.choices, help_text="We called, or they did.")
     channel = serializers.ChoiceField(choices=ContactChannel.choices, help_text="How.")
     reached = serializers.BooleanField(help_text="The customer was reached (R-FL-5 counts the attempts that were not).")
-    summary = serializers.CharField(allow_blank=True, help_text="What was said.")
+    summary = TextField(allow_blank=True, help_text="What was said.")
     occurred_at = InstantField(required=False, allow_null=True, default=None, help_text="When; default: now.")
 
 
 class UrgeInput(serializers.Serializer):
-    note = serializers.CharField(help_text="What the customer said (R-SP-1 催办).")
+    note = TextField(help_text="What the customer said (R-SP-1 催办).")
     channel = serializers.ChoiceField(
         choices=Channel.choices, required=False, default=Channel.PHONE, help_text="How the customer urged."
     )
-    accepted_number = serializers.CharField(
+    accepted_number = TextField(
         required=False, allow_blank=True, default="", max_length=20,
         help_text="The customer's accepted number, as on the intake card. Needed to urge an order of another "
         "unit, which you may not otherwise see; it must be the order's (else 404).",
@@ -419,12 +407,12 @@ class FlagsInput(serializers.Serializer):
     escalation_tendency = serializers.BooleanField(required=False, help_text=FLAG_HELP["escalation_tendency"])
     is_collective = serializers.BooleanField(required=False, help_text=FLAG_HELP["is_collective"])
     is_media = serializers.BooleanField(required=False, help_text=FLAG_HELP["is_media"])
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why the flags change.")
+    note = TextField(required=False, allow_blank=True, default="", help_text="Why the flags change.")
 
 
 class UnmaskInput(serializers.Serializer):
     # Required (R-SEC-2): blank or with a NUL character is a 400 naming `reason`.
-    reason = serializers.CharField(
+    reason = TextField(
         max_length=200,
         help_text="Why you need the full number (required; audited).",
     )
@@ -436,14 +424,14 @@ class UnmaskOutput(serializers.Serializer):
 
 
 class ExtensionRequestInput(serializers.Serializer):
-    progress = serializers.CharField(allow_blank=True, help_text="Where the handling stands (R-FL-7).")
-    reason = serializers.CharField(allow_blank=True, help_text="Why more time is needed.")
+    progress = TextField(allow_blank=True, help_text="Where the handling stands (R-FL-7).")
+    reason = TextField(allow_blank=True, help_text="Why more time is needed.")
     requested_due_at = InstantField(allow_null=True, help_text="The due time asked for.")
 
 
 class ExtensionDecisionInput(serializers.Serializer):
     approve = serializers.BooleanField(help_text="Grant (true) or refuse (false).")
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="The decision's note.")
+    note = TextField(required=False, allow_blank=True, default="", help_text="The decision's note.")
     due_at = InstantField(
         required=False, allow_null=True, default=None, help_text="The due time granted; default: the one asked for."
     )
