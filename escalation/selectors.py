@@ -143,7 +143,9 @@ def _visible_q(user, prefix: str = "") -> Q:
     if user.has_perm(OPINION_PERMISSION[OpinionKind.LEGAL]):
         q |= Q(**{f"{d}pk__isnull": False})
     if user.has_perm(OPINION_PERMISSION[OpinionKind.SUPPORT]):
-        q |= Q(**{f"{d}support_unit__in": user_scope_unit_ids(user=user)}) | Q(**{f"{d}support_unit__isnull": True})
+        asked = Q(**{f"{d}support_unit__in": user_scope_unit_ids(user=user)})
+        anyone = Q(**{f"{d}support_unit__isnull": True, f"{d}pk__isnull": False})  # a declaration asking no unit
+        q |= asked | anyone
     scope = user_scope_unit_ids(user=user)
     order = f"{p}order__"
     q |= Q(**{f"{order}accepted_by": user}) | Q(**{f"{order}assignee": user})

@@ -134,3 +134,12 @@ def test_the_major_complaint_list_costs_the_same_whatever_its_rows(api, world, p
     with django_assert_max_num_queries(12):
         response = api.get(f"{BASE}/majors/")
     assert response.json()["count"] == 3
+
+
+def test_a_support_handler_sees_only_the_declarations_asking_their_department(api, world, people):
+    major_make(world, accepted_number=another_number())  # no declaration yet: nothing for the support department
+    asked = declaration_make(world)  # asks dept_billing
+    api.force_authenticate(world.handler)
+    assert [m["id"] for m in api.get(f"{BASE}/majors/").json()["results"]] == [asked.major_id]
+    api.force_authenticate(world.handler_network)
+    assert api.get(f"{BASE}/majors/").json()["count"] == 0
