@@ -230,7 +230,7 @@ def test_each_approval_is_given_once(world):
     with pytest.raises(services.TransitionRefused) as exc:
         services.final_reply_approve(reply_id=reply.id, actor=other_lawyer, kind="legal")
 
-    assert exc.value.detail == "This approval has already been given."
+    assert exc.value.detail == "Approve the final reply: This approval has already been given."
     assert reply.approvals.count() == 1
 
 

@@ -72,7 +72,7 @@ def test_a_transition_at_the_wrong_moment_is_409(world, login):
     order = work_order_make(actor=world.clerk)
     response = post(login(world.dispatcher), order, "claim")  # state is checked first (409), then role
     assert response.status_code == 409
-    assert "不能执行“claim”" in response.content.decode()
+    assert "不能执行“接单”" in response.content.decode()  # the transition by its name on the page (issue 8 §3)
     assert fresh(order).state == OrderState.ACCEPTED
 
 
