@@ -3,6 +3,7 @@ transitions, opinions, the queues (R-MAJ-6) and the reference data. Thin: parse 
 Errors go through tickets' exception handler: 400 names each field, 403 role or person, 404 what you may not
 see, 409 a transition not allowed now or lost to a concurrent one."""
 
+from django.db import models
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -116,21 +117,41 @@ class MajorComplaintSerializer(serializers.ModelSerializer):
 
 
 class ClassifySerializer(serializers.Serializer):
-    order_id = serializers.IntegerField()
-    criterion_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
-    interface_id = serializers.IntegerField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    order_id = serializers.IntegerField(help_text="The complaint order to classify as major.")
+    criterion_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=True,
+        help_text="Ids of the major-complaint criteria met (at least one; GET …/criteria/).",
+    )
+    interface_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The declaration interface (GET …/interfaces/); default from the accepting unit.",
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="A note for the timeline."
+    )
 
 
 class MajorOpinionSerializer(serializers.Serializer):
-    opinion = serializers.CharField(allow_blank=True, max_length=5000)
-    plan = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    reply_script = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    replier_id = serializers.IntegerField(required=False, allow_null=True)
+    opinion = serializers.CharField(
+        allow_blank=True, max_length=5000, help_text="The supervisor's handling opinion (required)."
+    )
+    plan = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000, help_text="The pre-handling plan (R-MAJ-5)."
+    )
+    reply_script = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000, help_text="The emergency reply script (R-MAJ-5)."
+    )
+    replier_id = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The designated replier; default the first-contact owner."
+    )
 
 
 class MajorReplySerializer(serializers.Serializer):
-    content = serializers.CharField(allow_blank=True, max_length=5000)
+    content = serializers.CharField(
+        allow_blank=True, max_length=5000, help_text="What the customer was told (required)."
+    )
 
 
 class OpinionSerializer(serializers.ModelSerializer):
@@ -195,35 +216,62 @@ class DeclarationSerializer(serializers.ModelSerializer):
 
 
 class DeclarationWriteSerializer(serializers.Serializer):
-    support_unit_id = serializers.IntegerField(required=False, allow_null=True)
-    criterion_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
-    problem = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    cause_trace = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    resources_used = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    communication = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    unresolved_reason = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    support_unit_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The support department asked for its opinion; default the order's handling unit.",
+    )
+    criterion_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Ids of the criteria met; default those of the classification.",
+    )
+    problem = serializers.CharField(required=False, allow_blank=True, max_length=10000, help_text="The problem.")
+    cause_trace = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, help_text="The trace of its cause (溯源结果)."
+    )
+    resources_used = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, help_text="The resources used."
+    )
+    communication = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, help_text="The communication so far."
+    )
+    unresolved_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=10000, help_text="Why the resources used did not solve it."
+    )
 
 
 class DeclarationCreateSerializer(DeclarationWriteSerializer):
-    major_id = serializers.IntegerField()
+    major_id = serializers.IntegerField(help_text="The major complaint declared.")
 
 
 class OpinionGiveSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=OpinionKind.choices)
-    text = serializers.CharField(allow_blank=True, max_length=10000)
-    attachment = serializers.FileField(required=False, allow_null=True)
+    kind = serializers.ChoiceField(
+        choices=OpinionKind.choices,
+        help_text="`support` (a handler of the department asked) or `legal` (the legal office).",
+    )
+    text = serializers.CharField(allow_blank=True, max_length=10000, help_text="The opinion (required).")
+    attachment = serializers.FileField(
+        required=False, allow_null=True, help_text="Evidence, within the attachment limits (R-FL-8)."
+    )
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="A note for the decision and the timeline.",
+    )
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=5000)
+    reason = serializers.CharField(allow_blank=True, max_length=5000, help_text="The reason (required).")
 
 
 class ResolutionSerializer(serializers.Serializer):
-    resolution = serializers.CharField(allow_blank=True, max_length=10000)
+    resolution = serializers.CharField(allow_blank=True, max_length=10000, help_text="The resolution (required).")
 
 
 def _validated(serializer_class, request) -> dict:
@@ -447,8 +495,8 @@ class EscalatedCaseSerializer(serializers.ModelSerializer):
 
 
 class EscalatedCaseWriteSerializer(serializers.Serializer):
-    tracker_id = serializers.IntegerField(allow_null=True)
-    due_at = serializers.DateTimeField(allow_null=True)
+    tracker_id = serializers.IntegerField(allow_null=True, help_text="The dedicated tracker (a user id; required).")
+    due_at = serializers.DateTimeField(allow_null=True, help_text="The handling deadline (in the future; required).")
 
 
 class EscalatedReplySerializer(serializers.ModelSerializer):
@@ -457,20 +505,37 @@ class EscalatedReplySerializer(serializers.ModelSerializer):
         fields = "__all__"
 
 
+def _reply_field_kwargs() -> dict:
+    """Every text part may be blank here (the service names each missing one); each documented by its label."""
+    kwargs = {}
+    for field in EscalatedReply._meta.fields:
+        if field.name in ("id", "order", "author", "created_at"):
+            continue
+        options = {"required": False, "help_text": str(field.verbose_name)}
+        if isinstance(field, models.TextField | models.CharField):
+            options["allow_blank"] = True
+        if isinstance(field, models.DateTimeField):
+            options["allow_null"] = True
+        kwargs[field.name] = options
+    return kwargs
+
+
 class EscalatedReplyWriteSerializer(serializers.ModelSerializer):
     """Every part optional here so that the service names each missing one (400)."""
 
-    liable = serializers.BooleanField(allow_null=True, default=None)
-    complained_to_body_before = serializers.BooleanField(allow_null=True, default=None)
+    liable = serializers.BooleanField(
+        allow_null=True, default=None, help_text="Whether the company is liable (required)."
+    )
+    complained_to_body_before = serializers.BooleanField(
+        allow_null=True,
+        default=None,
+        help_text="Whether the customer complained to a government body or the consumer association before (required).",
+    )
 
     class Meta:
         model = EscalatedReply
         exclude = ["order", "author", "created_at"]
-        extra_kwargs = {name: {"required": False, "allow_blank": True} for name in (
-            "result", "cause", "responsible_department", "related_issues", "handling_summary",
-            "earlier_complaint_proof", "first_findings", "first_acceptance", "external_findings",
-            "external_final_opinion", "external_acceptance",
-        )} | {"first_complaint_at": {"required": False, "allow_null": True}}  # fmt: skip
+        extra_kwargs = _reply_field_kwargs()
 
 
 class EscalatedOrderViewSet(viewsets.GenericViewSet):
