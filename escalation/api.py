@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tickets.api.fields import IdField, InstantField, TextField
 from tickets.models import WorkOrder
 from tickets.selectors import work_order_visible_list
 
@@ -117,41 +118,37 @@ class MajorComplaintSerializer(serializers.ModelSerializer):
 
 
 class ClassifySerializer(serializers.Serializer):
-    order_id = serializers.IntegerField(help_text="The complaint order to classify as major.")
+    order_id = IdField(help_text="The complaint order to classify as major.")
     criterion_ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=IdField(),
         allow_empty=True,
         help_text="Ids of the major-complaint criteria met (at least one; GET …/criteria/).",
     )
-    interface_id = serializers.IntegerField(
+    interface_id = IdField(
         required=False,
         allow_null=True,
         help_text="The declaration interface (GET …/interfaces/); default from the accepting unit.",
     )
-    note = serializers.CharField(
+    note = TextField(
         required=False, allow_blank=True, default="", max_length=2000, help_text="A note for the timeline."
     )
 
 
 class MajorOpinionSerializer(serializers.Serializer):
-    opinion = serializers.CharField(
-        allow_blank=True, max_length=5000, help_text="The supervisor's handling opinion (required)."
-    )
-    plan = serializers.CharField(
+    opinion = TextField(allow_blank=True, max_length=5000, help_text="The supervisor's handling opinion (required).")
+    plan = TextField(
         required=False, allow_blank=True, default="", max_length=5000, help_text="The pre-handling plan (R-MAJ-5)."
     )
-    reply_script = serializers.CharField(
+    reply_script = TextField(
         required=False, allow_blank=True, default="", max_length=5000, help_text="The emergency reply script (R-MAJ-5)."
     )
-    replier_id = serializers.IntegerField(
+    replier_id = IdField(
         required=False, allow_null=True, help_text="The designated replier; default the first-contact owner."
     )
 
 
 class MajorReplySerializer(serializers.Serializer):
-    content = serializers.CharField(
-        allow_blank=True, max_length=5000, help_text="What the customer was told (required)."
-    )
+    content = TextField(allow_blank=True, max_length=5000, help_text="What the customer was told (required).")
 
 
 class OpinionSerializer(serializers.ModelSerializer):
@@ -191,7 +188,7 @@ class RoundSerializer(serializers.ModelSerializer):
 
 class DeclarationSerializer(serializers.ModelSerializer):
     order = serializers.IntegerField(source="major.order_id", read_only=True)
-    order_number = serializers.CharField(source="major.order.number", read_only=True)
+    order_number = TextField(source="major.order.number", read_only=True)
     criteria = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     opinions_missing = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
@@ -216,33 +213,29 @@ class DeclarationSerializer(serializers.ModelSerializer):
 
 
 class DeclarationWriteSerializer(serializers.Serializer):
-    support_unit_id = serializers.IntegerField(
+    support_unit_id = IdField(
         required=False,
         allow_null=True,
         help_text="The support department asked for its opinion; default the order's handling unit.",
     )
     criterion_ids = serializers.ListField(
-        child=serializers.IntegerField(),
+        child=IdField(),
         required=False,
         help_text="Ids of the criteria met; default those of the classification.",
     )
-    problem = serializers.CharField(required=False, allow_blank=True, max_length=10000, help_text="The problem.")
-    cause_trace = serializers.CharField(
+    problem = TextField(required=False, allow_blank=True, max_length=10000, help_text="The problem.")
+    cause_trace = TextField(
         required=False, allow_blank=True, max_length=10000, help_text="The trace of its cause (溯源结果)."
     )
-    resources_used = serializers.CharField(
-        required=False, allow_blank=True, max_length=10000, help_text="The resources used."
-    )
-    communication = serializers.CharField(
-        required=False, allow_blank=True, max_length=10000, help_text="The communication so far."
-    )
-    unresolved_reason = serializers.CharField(
+    resources_used = TextField(required=False, allow_blank=True, max_length=10000, help_text="The resources used.")
+    communication = TextField(required=False, allow_blank=True, max_length=10000, help_text="The communication so far.")
+    unresolved_reason = TextField(
         required=False, allow_blank=True, max_length=10000, help_text="Why the resources used did not solve it."
     )
 
 
 class DeclarationCreateSerializer(DeclarationWriteSerializer):
-    major_id = serializers.IntegerField(help_text="The major complaint declared.")
+    major_id = IdField(help_text="The major complaint declared.")
 
 
 class OpinionGiveSerializer(serializers.Serializer):
@@ -250,14 +243,14 @@ class OpinionGiveSerializer(serializers.Serializer):
         choices=OpinionKind.choices,
         help_text="`support` (a handler of the department asked) or `legal` (the legal office).",
     )
-    text = serializers.CharField(allow_blank=True, max_length=10000, help_text="The opinion (required).")
+    text = TextField(allow_blank=True, max_length=10000, help_text="The opinion (required).")
     attachment = serializers.FileField(
         required=False, allow_null=True, help_text="Evidence, within the attachment limits (R-FL-8)."
     )
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(
+    note = TextField(
         required=False,
         allow_blank=True,
         default="",
@@ -267,11 +260,11 @@ class NoteSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=5000, help_text="The reason (required).")
+    reason = TextField(allow_blank=True, max_length=5000, help_text="The reason (required).")
 
 
 class ResolutionSerializer(serializers.Serializer):
-    resolution = serializers.CharField(allow_blank=True, max_length=10000, help_text="The resolution (required).")
+    resolution = TextField(allow_blank=True, max_length=10000, help_text="The resolution (required).")
 
 
 def _validated(serializer_class, request) -> dict:
@@ -495,8 +488,8 @@ class EscalatedCaseSerializer(serializers.ModelSerializer):
 
 
 class EscalatedCaseWriteSerializer(serializers.Serializer):
-    tracker_id = serializers.IntegerField(allow_null=True, help_text="The dedicated tracker (a user id; required).")
-    due_at = serializers.DateTimeField(allow_null=True, help_text="The handling deadline (in the future; required).")
+    tracker_id = IdField(allow_null=True, help_text="The dedicated tracker (a user id; required).")
+    due_at = InstantField(allow_null=True, help_text="The handling deadline (in the future; required).")
 
 
 class EscalatedReplySerializer(serializers.ModelSerializer):
@@ -522,6 +515,13 @@ def _reply_field_kwargs() -> dict:
 
 class EscalatedReplyWriteSerializer(serializers.ModelSerializer):
     """Every part optional here so that the service names each missing one (400)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.TextField: TextField,
+        models.CharField: TextField,
+        models.DateTimeField: InstantField,
+    }
 
     liable = serializers.BooleanField(
         allow_null=True, default=None, help_text="Whether the company is liable (required)."
