@@ -5,7 +5,7 @@ see, 409 a transition not allowed now or lost to a concurrent one."""
 
 from django.db import models
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -13,7 +13,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tickets.api.errors import ApiErrorSerializer
 from tickets.api.fields import IdField, InstantField, TextField
+from tickets.api.schema import FIELD_ERRORS
 from tickets.models import WorkOrder
 from tickets.selectors import work_order_visible_list
 
@@ -35,32 +37,34 @@ from .models import (
 from .views import allowed_transitions
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
+class DeclarationConflictSerializer(serializers.Serializer):
+    """409 of the escalation endpoints: like the orders' (tickets.api.errors), but `state` is the declaration's
+    state (or the order's, for the major complaint's own steps)."""
 
-
-class ConflictSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="Why the transition is not allowed now; nothing changed.")
     code = serializers.ChoiceField(choices=["transition_refused", "concurrent_transition"])
-    transition = serializers.CharField(required=False)
+    transition = serializers.CharField(required=False, help_text="The refused transition, e.g. `submit`.")
     state = serializers.CharField(required=False, help_text="The declaration's (or order's) state now.")
 
 
-FieldErrors = inline_serializer(
-    "EscalationFieldErrors", {"field_name": serializers.ListField(child=serializers.CharField())}
-)
-
-
 def errors(*codes: int) -> dict:
+    """The answers tickets' contract schema (tickets/api/schema.py) does not add by itself: 409 with the
+    declaration's state, and 403 on a GET. 400, 401, 404, 413 and 415 come from the contract schema."""
     described = {
-        400: OpenApiResponse(FieldErrors, description="Each bad or missing field named, with its messages."),
-        401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
-        403: OpenApiResponse(ErrorSerializer, description="Your role, or you are not the person of this step."),
-        404: OpenApiResponse(ErrorSerializer, description="No such record, or one you may not see."),
-        409: OpenApiResponse(ConflictSerializer, description="Not allowed now, or lost to a concurrent change."),
-    }  # fmt: skip
-    return {code: described[code] for code in codes}
+        403: OpenApiResponse(ApiErrorSerializer, description="Your role does not have this queue."),
+        409: OpenApiResponse(
+            DeclarationConflictSerializer, description="Not allowed now, or lost to a concurrent change."
+        ),
+    }
+    return {code: described[code] for code in codes if code in described and (code != 403 or 409 not in codes)}
+
+
+def errors_without_body() -> dict:
+    """An action without a body that still answers 400 naming what is missing (submit: R-MAJ-3)."""
+    return {
+        400: OpenApiResponse(FIELD_ERRORS, description="What is missing, by name (parts, criteria, opinions)."),
+        **errors(409),
+    }
 
 
 # --- serializers -----------------------------------------------------------------------------------------
@@ -338,9 +342,8 @@ def _declaration_action(name: str, input_serializer, service, doc: str):
     view.__name__ = name
     view.__doc__ = doc
     view = action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)
-    return extend_schema(
-        request=input_serializer, responses={200: DeclarationSerializer, **errors(400, 401, 403, 404, 409)}
-    )(view)
+    documented = errors(400, 401, 403, 404, 409) if input_serializer else errors_without_body()
+    return extend_schema(request=input_serializer, responses={200: DeclarationSerializer, **documented})(view)
 
 
 class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -447,7 +450,10 @@ def _queue_row(name: str, row, now) -> dict:
 class QueueCountsView(APIView):
     @extend_schema(
         responses={
-            200: inline_serializer("EscalationQueueCounts", {"name": serializers.IntegerField()}),
+            200: OpenApiResponse(
+                {"type": "object", "additionalProperties": {"type": "integer"}},
+                description="Queue name → how many wait in it, for the queues this user has.",
+            ),
             **errors(401),
         }
     )
@@ -541,6 +547,7 @@ class EscalatedReplyWriteSerializer(serializers.ModelSerializer):
 class EscalatedOrderViewSet(viewsets.GenericViewSet):
     """/escalated/{order id}/…: an escalated order's tracker and deadline, and its escalated-reply form."""
 
+    serializer_class = EscalatedReplySerializer  # (OPTIONS describes it)
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
