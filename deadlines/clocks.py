@@ -272,3 +272,30 @@ def clocks_follow_order_event(sender, *, order, event, at, **details) -> None:
     if event == "appointment_moved":
         clock_due_move(order=order, kind=ClockKind.APPOINTMENT, due_at=details["appointed_at"])
     clocks_on_event(order=order, event=event, at=at, **details)
+
+
+def clock_rebaseline(*, clock: Clock, note: str) -> bool:
+    """R-CAL-YEAR (as R-CLK-RECALC): recompute a running clock's due and warning times from its original start on
+    the calendar and limit it started with (its snapshot), e.g. after a holiday year was confirmed or changed. It
+    may become overdue at once: the sweep then records the breach at the new due time. A warning already recorded
+    stays. Clocks whose due time is not calendar arithmetic (the handling deadline, an appointment) are left alone.
+    The caller locks the row. Returns whether the clock moved."""
+    if clock.state != ClockState.RUNNING or clock.limit is None:
+        return False
+    if clock.policy.limit_source in (LimitSource.HANDLING_DUE, LimitSource.APPOINTED_AT):
+        return False
+    due = calendar_add(clock.calendar_code, clock.started_at, clock.limit)
+    warn = clock.warn_at
+    if not clock.warned_at:
+        percent = clock.policy.warn_percent
+        warn = None
+        if 0 < percent < 100:
+            warn = calendar_add(clock.calendar_code, clock.started_at, clock.limit * percent / 100)
+        warn = warn if warn and warn < due else None
+    if (due, warn) == (clock.due_at, clock.warn_at):
+        return False
+    clock.due_at, clock.warn_at = due, warn
+    clock.next_check_at = _next_check(clock)
+    clock.note = note[:200]
+    clock.save(update_fields=["due_at", "warn_at", "next_check_at", "note"])
+    return True
