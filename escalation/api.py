@@ -5,10 +5,11 @@ see, 409 a transition not allowed now or lost to a concurrent one."""
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -304,7 +305,10 @@ class MajorComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         """Classify a complaint as major with the checklist (R-MAJ-2); opens the record, reports to the
         supervisor and starts the clocks (R-MAJ-1, R-MAJ-5)."""
         data = _validated(ClassifySerializer, request)
-        major = services.major_complaint_classify(actor=request.user, **data)
+        try:
+            major = services.major_complaint_classify(actor=request.user, **data)
+        except WorkOrder.DoesNotExist:  # an id in the body: bad input naming it, not a missing page
+            raise ValidationError({"order_id": [_("No such order, or not one you may see.")]}) from None
         return Response(MajorComplaintSerializer(major).data, status=201)
 
     @extend_schema(
@@ -377,7 +381,10 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def create(self, request):
         """Draft the declaration (申告表) of a major complaint through its interface (R-MAJ-2)."""
         data = _validated(DeclarationCreateSerializer, request)
-        declaration = services.declaration_create(actor=request.user, **data)
+        try:
+            declaration = services.declaration_create(actor=request.user, **data)
+        except MajorComplaint.DoesNotExist:
+            raise ValidationError({"major_id": [_("No such major complaint, or not one you may see.")]}) from None
         return self._detail(declaration.id, status=201)
 
     @extend_schema(

@@ -143,3 +143,11 @@ def test_a_support_handler_sees_only_the_declarations_asking_their_department(ap
     assert [m["id"] for m in api.get(f"{BASE}/majors/").json()["results"]] == [asked.major_id]
     api.force_authenticate(world.handler_network)
     assert api.get(f"{BASE}/majors/").json()["count"] == 0
+
+
+def test_an_unknown_id_in_a_body_is_a_400_naming_it(api, world, people):
+    api.force_authenticate(world.dispatcher)
+    response = api.post(f"{BASE}/majors/", {"order_id": 2**62, "criterion_ids": [1]}, format="json")
+    assert response.status_code == 400 and "order_id" in response.json()
+    response = api.post(f"{BASE}/declarations/", {"major_id": 2**62}, format="json")
+    assert response.status_code == 400 and "major_id" in response.json()
