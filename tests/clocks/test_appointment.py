@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from deadlines.clock_models import ClockKind, ClockState
 from deadlines.sweep import clocks_sweep
@@ -135,3 +136,18 @@ def test_moving_an_appointment_is_refused_with_the_field_named(cast, make, when,
         with pytest.raises(ValidationError) as exc:
             work_order_appointment_move(order_id=order.pk, actor=cast.clerk, appointed_at=when)
     assert exc.value.message_dict == {"appointed_at": [message]}
+
+
+def test_the_api_moves_an_appointment_and_names_a_bad_time(cast):
+    with time_machine.travel(WED_10, tick=False):
+        order = appointment(cast)
+        client = APIClient()
+        client.force_authenticate(cast.clerk)
+        url = f"/api/v1/orders/{order.pk}/appointment/"
+
+        bad = client.post(url, {"appointed_at": "2026-11-18T09:00:00+08:00"}, format="json")
+        moved = client.post(url, {"appointed_at": "2026-11-19T10:00:00+08:00", "note": "客户改约"}, format="json")
+
+    assert bad.status_code == 400 and "appointed_at" in bad.json()
+    assert moved.status_code == 200, moved.content
+    assert live_clock(order, ClockKind.APPOINTMENT).due_at == at(2026, 11, 19, 10)

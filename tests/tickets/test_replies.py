@@ -115,6 +115,21 @@ def test_ordinary_problem_does_not_need_the_collective_parts(world):
     assert fresh(order).state == S.DEPT_REPLIED
 
 
+def test_a_coordinating_unit_that_does_not_exist_is_refused_on_any_order(world):
+    # Before: checked only on collective orders, so the foreign key failed at commit (a 500 on PostgreSQL).
+    order = work_order_at(S.PROCESSING, world=world)
+
+    errors = refused(
+        lambda: services.work_order_dept_reply(
+            order_id=order.id, actor=world.handler, **DEPT_REPLY, coordinating_unit_id=999_999
+        ),
+        order,
+    )
+
+    assert list(errors) == ["coordinating_unit"]
+    assert not DepartmentReply.objects.filter(order=order).exists()
+
+
 # --- R-FL-4 final reply: five elements ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("missing", "field"),

@@ -410,6 +410,11 @@ class FlagsInput(serializers.Serializer):
     note = TextField(required=False, allow_blank=True, default="", help_text="Why the flags change.")
 
 
+class AppointmentMoveInput(serializers.Serializer):
+    appointed_at = InstantField(help_text="The new appointed time (ISO 8601 with offset); must be in the future.")
+    note = TextField(required=False, allow_blank=True, default="", help_text="What was agreed with the customer.")
+
+
 class UnmaskInput(serializers.Serializer):
     # Required (R-SEC-2): blank or with a NUL character is a 400 naming `reason`.
     reason = TextField(

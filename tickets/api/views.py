@@ -97,6 +97,8 @@ class WorkOrderViewSet(
     close = _transition_action("close", s.CloseInput, services.work_order_close)
     redispatch = _transition_action("redispatch", s.RedispatchInput, services.work_order_redispatch)
     flags = _transition_action("flags", s.FlagsInput, services.work_order_flags_update)
+    # R-CLK-APPT: the appointment clock's due time moves with the appointment.
+    appointment = _transition_action("appointment", s.AppointmentMoveInput, services.work_order_appointment_move)
 
     @extend_schema(request=s.FinalReplyDraftInput, responses={201: s.FinalReplySerializer})
     @conflicts

@@ -27,6 +27,7 @@ from .records import (
     contact_log,
     customer_number_unmask,
     number_unmask,
+    work_order_appointment_move,
     work_order_flags_update,
 )
 from .urge import work_order_urge
@@ -53,6 +54,7 @@ __all__ = [
     "work_order_create",
     "work_order_dept_reply",
     "work_order_dispatch",
+    "work_order_appointment_move",
     "work_order_flags_update",
     "work_order_redispatch",
     "work_order_reply_customer",

@@ -119,12 +119,16 @@ def work_order_dept_reply(
         "customer_attitude": [] if customer_attitude.strip() else [missing],
         "service_restored": [] if service_restored is not None else [_("Say whether service is restored.")],
     }
+    # A coordinating unit, when one is named, must exist and be active (else the row fails at commit: a 500).
+    unit_known = bool(coordinating_unit_id) and OrgUnit.objects.filter(pk=coordinating_unit_id, is_active=True).exists()
+    if coordinating_unit_id and not unit_known:
+        errors["coordinating_unit"] = [_("No such unit.")]
     if order.is_collective:
         # A collective problem (集中性问题) also needs measures, expected recovery and the coordinator.
         errors["measures"] = [] if measures.strip() else [missing]
         errors["expected_recovery_at"] = [] if expected_recovery_at else [missing]
-        exists = OrgUnit.objects.filter(pk=coordinating_unit_id).exists() if coordinating_unit_id else False
-        errors["coordinating_unit"] = [] if exists else [missing]
+        if not coordinating_unit_id:
+            errors["coordinating_unit"] = [missing]
     require(errors)
     reply = DepartmentReply.objects.create(
         order=order, cycle=order.cycle, author=actor, cause=cause, cause_unknown=cause_unknown, process=process,

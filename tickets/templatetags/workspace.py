@@ -33,6 +33,7 @@ TIMELINE_LABELS = {
     "extension_approved": gettext_lazy("Extension approved"),
     "extension_rejected": gettext_lazy("Extension rejected"),
     "urge": gettext_lazy("Customer urged"),
+    "appointment_moved": gettext_lazy("Appointment moved"),
 }
 
 
