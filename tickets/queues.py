@@ -141,8 +141,8 @@ def queues_for_user(*, user) -> list[Queue]:
 
 
 def queue_filter(qs: QuerySet[WorkOrder], *, filters: dict) -> QuerySet[WorkOrder]:
-    """The filters of a queue page: type, state, urgency and a number (order number prefix or the
-    customer's accepted number)."""
+    """The filters of a queue page: type, state, urgency and a number (order number prefix, or the last 4
+    digits of the customer's accepted number; the page refuses a full number, R-SEC-2)."""
     if filters.get("order_type"):
         qs = qs.filter(order_type=filters["order_type"])
     if filters.get("state"):
@@ -151,9 +151,12 @@ def queue_filter(qs: QuerySet[WorkOrder], *, filters: dict) -> QuerySet[WorkOrde
         qs = qs.filter(urgency=filters["urgency"])
     term = (filters.get("q") or "").strip()
     if term:
-        number = normalize_number(term)
-        # Both lookups use an index: the accepted number's, and the order number's LIKE-prefix index.
-        qs = qs.filter(Q(accepted_number=number) | Q(number__startswith=term.upper()))
+        digits = normalize_number(term)
+        # The order number's LIKE-prefix index; the last digits scan only the queue's own (open) rows.
+        match = Q(number__startswith=term.upper())
+        if len(digits) == 4 and digits.isdigit():
+            match |= Q(accepted_number__endswith=digits)
+        qs = qs.filter(match)
     return qs
 
 

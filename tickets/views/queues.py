@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from complaints.numbers import mask_number
+from complaints.numbers import FIXED_LINE_RE, MOBILE_RE, mask_number, normalize_number
 from complaints.selectors import category_path_labels
 from deadlines.clock_models import ClockState
 from notifications.selectors import notification_unread_count
@@ -26,7 +26,20 @@ class QueueFilterForm(forms.Form):
     order_type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("All types")), *OrderType.choices])
     state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *OrderState.choices])
     urgency = forms.ChoiceField(label=_("Urgency"), required=False, choices=[("", _("Any urgency")), *Urgency.choices])
-    q = forms.CharField(label=_("Number"), required=False, max_length=30)
+    q = forms.CharField(
+        label=_("Order no. or last 4 digits"),
+        required=False,
+        max_length=30,
+        help_text=_("The order number (or its start), or the last 4 digits of the customer's number."),
+    )
+
+    def clean_q(self) -> str:
+        # R-SEC-2: a GET form puts what is typed in the URL, and URLs reach logs and browser history; a full
+        # customer number is looked up on the intake card (a POST), never here.
+        term = self.cleaned_data["q"].strip()
+        if MOBILE_RE.match(normalize_number(term)) or FIXED_LINE_RE.match(normalize_number(term)):
+            raise forms.ValidationError(_("Type only the last 4 digits of a customer's number here."))
+        return term
 
 
 @login_required
