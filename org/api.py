@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .api_fields import TextField
 from .models import ApiToken, OrgUnit
 from .tokens import api_token_issue, api_token_list, api_token_revoke
 
@@ -27,11 +28,11 @@ class OrgUnitViewSet(viewsets.ReadOnlyModelViewSet):
 
 # --- API tokens (issue 8 §4) --------------------------------------------------------------------------------
 class TokenObtainInput(serializers.Serializer):
-    username = serializers.CharField(max_length=150, help_text=_("The user name you log in with."))
-    password = serializers.CharField(
+    username = TextField(max_length=150, help_text=_("The user name you log in with."))
+    password = TextField(
         max_length=4096, trim_whitespace=False, style={"input_type": "password"}, help_text=_("Your password.")
     )
-    name = serializers.CharField(
+    name = TextField(
         max_length=100, required=False, allow_blank=True,
         help_text=_("What the token is for (a script, a device); shown in the token list."),
     )  # fmt: skip

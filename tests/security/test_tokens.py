@@ -303,3 +303,11 @@ def test_an_administrator_sees_tokens_in_the_admin_without_keys_and_may_revoke_o
     assert admin.get("/admin/org/apitoken/add/").status_code == 403
     assert revoked.status_code == 302
     assert with_token(key).get(ORDERS).status_code == 401
+
+
+def test_a_json_number_for_a_text_field_is_a_400_naming_it(clerk):
+    # The schema says string; DRF alone would take 0 as "0" (schemathesis' negative-data check).
+    response = APIClient().post(TOKEN, {"username": 0, "password": PASSWORD}, format="json")
+
+    assert response.status_code == 400 and "username" in response.json()
+    assert not ApiToken.objects.exists()

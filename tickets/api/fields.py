@@ -11,6 +11,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from org.api_fields import TextField  # noqa: F401  (re-exported: the order API's text fields)
+
 # PostgreSQL's timestamptz takes offsets up to ±15:59; Python's datetime up to ±23:59.
 MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 # Years an order's times may fall in: wide for queries, narrow enough that deadline arithmetic (days of
@@ -117,13 +119,3 @@ class StrictBooleanFormField(forms.Field):
             return BOOLEAN_VALUES[str(value).strip().lower()]
         except KeyError:
             raise DjangoValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class TextField(serializers.CharField):
-    """A CharField that takes text only: DRF's own turns a JSON number into a string (`0` → "0"), which the
-    schema (type string) does not allow. NUL and lone surrogates are refused by DRF's CharField already."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
