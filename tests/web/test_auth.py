@@ -88,6 +88,7 @@ def test_five_failures_lock_the_username_from_this_address_for_15_minutes(world)
     assert right.status_code == 429
     text = right.content.decode()
     assert "登录失败次数过多" in text and "15 分钟" in text
+    assert "此地址上的所有用户名" in text  # the page does not claim it is this user alone (spraying lock too)
     assert "_auth_user_id" not in client.session
 
 
