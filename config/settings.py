@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "notifications",
     "tickets",
     "escalation",  # above tickets: major complaints (SPEC §4)
+    "tariff_disputes",  # above tickets: tariff disputes and refunds (SPEC §5)
 ]
 
 MIDDLEWARE = [
@@ -245,8 +246,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # R-TD-6: refunds stuck or disagreeing with the billing gateway, raised to the CS centre once a day.
+    "refunds-reconcile": {
+        "task": "tariff_disputes.tasks.refunds_reconcile_task",
+        "schedule": 86400.0,
+        "options": {"expires": 82800},
+    },
 }
 
+# R-TD-6: the billing gateway refunds are credited through (tariff_disputes.gateway).
+BILLING_BACKEND = os.environ.get("BILLING_BACKEND", "tariff_disputes.gateway.ConsoleBillingGateway")
+BILLING_GATEWAY_URL = os.environ.get("BILLING_GATEWAY_URL", "")
+BILLING_GATEWAY_TOKEN = os.environ.get("BILLING_GATEWAY_TOKEN", "")
+BILLING_GATEWAY_TIMEOUT = float(os.environ.get("BILLING_GATEWAY_TIMEOUT", "10"))
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleSmsGateway")  # or ….HttpSmsGateway
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")

@@ -85,3 +85,21 @@ for _role, _codenames in {
     "legal": ["give_legal_opinion"],
 }.items():
     ROLES[_role]["perms"].extend(E + codename for codename in _codenames)
+
+# Tariff disputes (SPEC §5, the tariff_disputes app). Permission strings only. R-TD-5: the approval level of a
+# refund is data (tariff_disputes.ApprovalThreshold names the permission of each level); the branch leader is
+# a role of its own (分公司领导). A green-channel desk (绿色通道) is given `green_channel` in admin.
+ROLES["branch_leader"] = {
+    "label": _("Branch leader (分公司领导)"),
+    "perms": [T + "view_workorder", T + "view_all_orders"],
+}
+TD = "tariff_disputes."
+for _role, _codenames in {
+    "front_line": ["work_dispute"],
+    "store_manager": ["work_dispute", "approve_refund_level1"],
+    "account_manager": ["work_dispute"],
+    "dispatcher": ["work_dispute", "approve_refund_level2", "retry_refund"],
+    "handler": ["work_dispute"],
+    "branch_leader": ["approve_refund_level3", "retry_refund"],
+}.items():
+    ROLES[_role]["perms"].extend(TD + codename for codename in _codenames)

@@ -1,0 +1,163 @@
+"""Reads of the tariff-dispute app: visibility (SPEC §1 through the order; internal checks by unit subtree), the
+approval levels (R-TD-5), the queues per level (R-UI-2, oldest first) and the recharge-card script (R-TD-7)."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from org.selectors import user_is_branch_level, user_scope_unit_ids
+from tickets.selectors import order_visibility_q
+
+from .models import (
+    ApprovalRequest,
+    ApprovalStatus,
+    ApprovalThreshold,
+    Cause,
+    Dispute,
+    DisputeEvent,
+    MultiplierPolicy,
+    Refund,
+    RemedyForm,
+    Source,
+)
+
+GREEN_CHANNEL = "tariff_disputes.green_channel"
+WORK = "tariff_disputes.work_dispute"
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def dispute_visibility_q(*, user) -> Q | None:
+    """None: sees all (branch level). A dispute is visible if its order is; an internal check without an order
+    by the unit that registered it (and its sub-units)."""
+    if user_is_branch_level(user=user):
+        return None
+    by_order = order_visibility_q(user=user, prefix="order__")
+    internal = Q(order__isnull=True, unit_id__in=user_scope_unit_ids(user=user))
+    return internal if by_order is None else (Q(order__isnull=False) & by_order) | internal
+
+
+def dispute_visible_list(*, user) -> QuerySet[Dispute]:
+    if not _active(user):
+        return Dispute.objects.none()
+    queryset = Dispute.objects.select_related("customer", "order", "cause", "cause__parent", "unit")
+    q = dispute_visibility_q(user=user)
+    return queryset if q is None else queryset.filter(q)
+
+
+def dispute_visible_to(dispute: Dispute, user) -> bool:
+    return _active(user) and dispute_visible_list(user=user).filter(pk=dispute.pk).exists()
+
+
+def dispute_event_list(*, dispute: Dispute) -> QuerySet[DisputeEvent]:
+    return dispute.events.select_related("actor").order_by("at", "id")
+
+
+def cause_list() -> QuerySet[Cause]:
+    return Cause.objects.filter(is_active=True).select_related("parent").order_by("parent_id", "position", "code")
+
+
+def multiplier_for(*, cause: Cause | None) -> Decimal:
+    """R-TD-4 (policy data): the company-cause row for a company cause (or a sub-cause of one), else the
+    general row; 1 when the table has no active row."""
+    company = bool(cause and (cause.is_company_cause or (cause.parent_id and cause.parent.is_company_cause)))
+    policy = (
+        MultiplierPolicy.objects.filter(is_active=True, company_cause=company).order_by("code").first()
+        or MultiplierPolicy.objects.filter(is_active=True, company_cause=False).order_by("code").first()
+    )
+    return policy.multiplier if policy else Decimal("1")
+
+
+def thresholds() -> list[ApprovalThreshold]:
+    return list(ApprovalThreshold.objects.order_by("level"))
+
+
+def level_required(*, amount: Decimal, form: str) -> ApprovalThreshold | None:
+    """R-TD-5: the lowest level whose limit covers the amount; cash needs a level that may approve cash."""
+    for row in thresholds():
+        if row.max_amount is not None and amount > row.max_amount:
+            continue
+        if form == RemedyForm.CASH and not row.allows_cash:
+            continue
+        return row
+    return None
+
+
+def user_approval_level(*, user) -> int:
+    """The highest level whose permission the user holds (green channel counts as level 1); 0 for none."""
+    if not _active(user):
+        return 0
+    level = 1 if user.has_perm(GREEN_CHANNEL) else 0
+    for row in thresholds():
+        if user.has_perm(row.permission):
+            level = max(level, row.level)
+    return level
+
+
+def approval_queue(*, user, level: int | None = None) -> QuerySet[ApprovalRequest]:
+    """R-UI-2: open requests this user may decide (their level and below, visible to them), oldest first.
+    `level` narrows to one level's queue."""
+    mine = user_approval_level(user=user)
+    queryset = ApprovalRequest.objects.filter(status=ApprovalStatus.OPEN, level_required__lte=mine).select_related(
+        "dispute", "dispute__customer", "requested_by"
+    )
+    if level is not None:
+        queryset = queryset.filter(level_required=level)
+    q = dispute_visibility_q(user=user)
+    if q is not None:
+        queryset = queryset.filter(dispute__in=Dispute.objects.filter(q))
+    return queryset.order_by("requested_at", "id")
+
+
+def approval_queue_counts(*, user) -> dict[str, int]:
+    rows = approval_queue(user=user).values("level_required").annotate(n=Count("id"))
+    counts = {str(row.level): 0 for row in thresholds() if row.level <= user_approval_level(user=user)}
+    counts.update({str(row["level_required"]): row["n"] for row in rows})
+    return counts
+
+
+def refund_visible_list(*, user) -> QuerySet[Refund]:
+    return Refund.objects.filter(dispute__in=dispute_visible_list(user=user)).select_related("dispute")
+
+
+def users_with_perm(perm: str):
+    app_label, codename = perm.split(".")
+    User = get_user_model()
+    return User.objects.filter(
+        Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
+        | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app_label),
+        is_active=True,
+    ).distinct()
+
+
+RECHARGE_SCRIPTS = {
+    True: ("您的充值卡购自我厅，我们已核实售卡记录并为您办理后续处理；请您提供身份证复印件，以便配合公安机关报案。"),
+    False: ("您的充值卡并非在我厅购买，卡密被他人套取属于诈骗，建议您向公安机关报案；我们可协助提供充值记录。"),
+}
+
+
+def recharge_card_script(*, dispute: Dispute) -> str:
+    """R-TD-7: where the card was bought selects the script ("" when not a recharge-card case or unknown)."""
+    if not dispute.recharge_card or dispute.card_bought_here is None:
+        return ""
+    return RECHARGE_SCRIPTS[dispute.card_bought_here]
+
+
+def recharge_card_statistics() -> dict[str, int]:
+    """R-TD-7: the recharge/password complaint statistics (cases by where the card was bought)."""
+    rows = Dispute.objects.filter(recharge_card=True)
+    return {
+        "total": rows.count(),
+        "bought_here": rows.filter(card_bought_here=True).count(),
+        "bought_elsewhere": rows.filter(card_bought_here=False).count(),
+        "internal_checks": Dispute.objects.filter(source=Source.INTERNAL_CHECK).count(),
+    }
+
+
+def level_name(level: int) -> str:
+    row = next((row for row in thresholds() if row.level == level), None)
+    return row.name if row else _("level %(level)s") % {"level": level}
