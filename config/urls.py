@@ -12,6 +12,7 @@ urlpatterns = [
     path("health/calendar/", health_calendar, name="health-calendar"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/escalation/", include("escalation.api_urls")),
+    path("api/v1/tariff-disputes/", include("tariff_disputes.api_urls")),
     path("api/v1/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script from a URL, not inline: CSP allows no inline script.

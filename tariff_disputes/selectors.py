@@ -161,3 +161,41 @@ def recharge_card_statistics() -> dict[str, int]:
 def level_name(level: int) -> str:
     row = next((row for row in thresholds() if row.level == level), None)
     return row.name if row else _("level %(level)s") % {"level": level}
+
+
+def refund_formula(*, dispute: Dispute) -> str:
+    """R-TD-4 shown: "45.50 × 2.00 = 91.00" ("" when there is no refund)."""
+    if dispute.refund_amount is None or dispute.confirmed_amount is None:
+        return ""
+    return f"¥{dispute.confirmed_amount} × {dispute.multiplier} = ¥{dispute.refund_amount}"
+
+
+def dispute_allowed_actions(*, dispute: Dispute, user) -> list[str]:
+    """What this user may do now (the page and the API show only these; the services decide anyway)."""
+    if not _active(user):
+        return []
+    works = user.has_perm(WORK)
+    state, justified = dispute.state, dispute.outcome == "justified"
+    money = justified and dispute.remedy_form != RemedyForm.NON_MONETARY
+    actions = []
+    if works and state == "registered":
+        actions.append("start_verification")
+    if works and state != "closed":
+        actions.append("evidence")
+    if works and state == "verifying":
+        actions.append("outcome")
+    if works and justified and state in ("verified", "pending_approval", "rejected", "approved"):
+        live = dispute.refunds.exclude(state="voided").first() if state == "approved" else None
+        if live is None or live.state == "pending":
+            actions.append("amount")
+    if works and state == "verified" and money:
+        actions.append("request_approval")
+    if state == "pending_approval":
+        request = dispute.approvals.filter(status=ApprovalStatus.OPEN).first()
+        if request and request.requested_by_id != user.id and user_approval_level(user=user) >= request.level_required:
+            actions += ["approve", "reject"]
+    if works and (state in ("rejected", "refunded") or (state == "verified" and not money)):
+        actions.append("close")
+    if user.has_perm("tariff_disputes.retry_refund") and dispute.refunds.filter(state="failed").exists():
+        actions.append("retry_refund")
+    return actions
