@@ -9,8 +9,8 @@ from .models import BusinessCalendar
 
 HALF_WORKING_DAY = timedelta(hours=3, minutes=30)  # SPEC §3.1 Decision: half of the 7 h working day
 
-# Rows of SPEC §3.2. Events are tickets.events.OrderEvent values. Major-complaint and holiday clocks are
-# added by those capabilities through the same table.
+# Rows of SPEC §3.2. Events are tickets.events.OrderEvent values, and the escalation app's major-complaint
+# events (maj_*, escalation.services.MajorEvent) by name. Holiday clocks are added the same way.
 DEFAULT_POLICIES = [
     dict(code="entry", kind=ClockKind.ENTRY, name="录入时限 ½ 工作日", rule="R-CLK-ENTRY", calendar="CAL-WORKDAY",
          limit=HALF_WORKING_DAY, start_events=["created", "contact_logged"], limit_source=LimitSource.AT_EVENT),
@@ -43,6 +43,16 @@ DEFAULT_POLICIES = [
     dict(code="appointment", kind=ClockKind.APPOINTMENT, name="预约时间", rule="R-CLK-APPT", calendar="CAL-24x7",
          limit_source=LimitSource.APPOINTED_AT, order_types=["appointment"], condition="has_appointment",
          start_events=["created"], stop_events=["dept_replied"], cancel_events=["closed"]),
+    # SPEC §4 major complaints (R-CLK-MAJ-*): the escalation app sends these events (escalation.services.MajorEvent).
+    dict(code="maj-opinion", kind=ClockKind.MAJ_OPINION, name="重大投诉主管意见 1 小时", rule="R-CLK-MAJ-OPINION",
+         calendar="CAL-24x7", limit=timedelta(hours=1), start_events=["maj_reported"],
+         stop_events=["maj_opinion_given"], cancel_events=["closed"]),
+    dict(code="maj-declare", kind=ClockKind.MAJ_DECLARE, name="重大投诉申告表 ½ 工作日", rule="R-CLK-MAJ-DECLARE",
+         calendar="CAL-WORKDAY", limit=HALF_WORKING_DAY, start_events=["maj_classified"],
+         stop_events=["maj_declared"], cancel_events=["closed"]),
+    dict(code="maj-reply", kind=ClockKind.MAJ_REPLY, name="重大投诉回复客户 48 小时", rule="R-CLK-MAJ-REPLY",
+         calendar="CAL-24x7", limit=timedelta(hours=48), start_events=["maj_accepted"],
+         stop_events=["maj_replied", "customer_replied"], cancel_events=["closed"]),
 ]  # fmt: skip
 
 
