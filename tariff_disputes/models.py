@@ -10,6 +10,7 @@
 - `DisputeEvent`: the dispute's own append-only history (R-AUD-1), also for disputes without an order."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -41,6 +42,10 @@ class Cause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parent.name} → {self.name}" if self.parent_id else self.name
+
+    def clean(self) -> None:
+        if self.parent_id and (self.parent.parent_id or self.parent_id == self.pk):
+            raise ValidationError({"parent": _("Causes have two levels: choose a top-level cause.")})
 
 
 class MultiplierPolicy(models.Model):

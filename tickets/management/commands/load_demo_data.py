@@ -32,6 +32,7 @@ DEMO_USERS = {
     "channel_supervisor": ("south", "渠道主管 周平"),
     "interface_admin": ("cs-centre", "界面管理员 吴杰"),
     "branch_major_chief": ("branch", "重大投诉总管 郑华"),
+    "branch_leader": ("branch", "分公司领导 钱伟"),  # approves refunds above ¥1,000 (tariff_disputes)
     "dispatcher": ("cs-centre", "转单员 何芳"),
     "handler": ("dept-billing", "计费支撑 马骏"),
     "legal": ("dept-legal", "法律室 冯静"),
