@@ -1,11 +1,15 @@
 """Major complaints (issue 9 §4) in a real browser (Playwright + Debian chromium): a hall employee's complaint
 becomes major, the store manager gives the 1 h opinion, the employee drafts the declaration, support and legal
 give opinions, the store manager returns it once, approves the corrected one, the hall-interface admin refers it
-to the branch chief, the chief resolves it — asserting at each step the state and the buttons present and absent."""
+to the branch chief, the chief resolves it — asserting at each step the state, the clocks and the buttons present
+and absent."""
 
 import pytest
 from playwright.sync_api import expect
 
+from deadlines.policies import clock_policies_seed
+from deadlines.selectors import calendar_cache_clear
+from deadlines.services import calendar_seed_defaults
 from escalation.models import Declaration, Interface
 from tests.browser.conftest import PASSWORD
 from tests.escalation.conftest import CONTENT, interfaces_seeded
@@ -16,7 +20,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def people(transactional_db, fast_passwords):
+    calendar_cache_clear()
     world = world_build()
+    calendar_seed_defaults()
+    clock_policies_seed()
     interfaces_seeded()
     hall_admin = UserFactory(username="hall_admin", roles=["interface_admin"], units=[world.cs_centre])
     chief = UserFactory(username="chief", roles=["branch_major_chief"], units=[world.branch])
@@ -35,6 +42,10 @@ def buttons(page) -> set[str]:
     )
 
 
+def clock_state(page, kind: str) -> str:
+    return page.locator(f"#clocks [data-clock={kind}]").last.get_attribute("data-clock-state")
+
+
 def state(order) -> str:
     return Declaration.objects.get(major__order=order).state
 
@@ -49,10 +60,13 @@ def test_a_hall_major_complaint_from_report_to_the_chief(people, open_as, shot):
     manager.goto(url)
     expect(manager.locator("[data-major-panel]")).to_contain_text("重大投诉")
     assert "opinion" in buttons(manager)
+    # the three major-complaint clocks run from the report (R-CLK-MAJ-*), shown like every other clock
+    assert [clock_state(manager, k) for k in ("maj_opinion", "maj_declare", "maj_reply")] == ["running"] * 3
     manager.fill('[data-action-form="opinion"] textarea[name="opinion"]', "先安抚客户，按规定补偿。")
     manager.click('[data-action-button="opinion"]')
     expect(manager.locator("[data-major-opinion]")).to_contain_text("先安抚客户")
     assert "opinion" not in buttons(manager)
+    assert clock_state(manager, "maj_opinion") == "met"
 
     # the employee ticks the checklist and drafts the declaration
     clerk = open_as(world.clerk)
@@ -85,6 +99,7 @@ def test_a_hall_major_complaint_from_report_to_the_chief(people, open_as, shot):
     clerk.click('[data-action-button="submit"]')
     expect(clerk.locator("[data-declaration-state]")).to_have_text("已提交待审核")
     assert "submit" not in buttons(clerk)
+    assert clock_state(clerk, "maj_declare") == "met" and clock_state(clerk, "maj_reply") == "running"
 
     # the store manager returns it once
     manager.goto(url)
@@ -93,6 +108,7 @@ def test_a_hall_major_complaint_from_report_to_the_chief(people, open_as, shot):
     manager.click('[data-action-button="return_to_declarer"]')
     expect(manager.locator("[data-declaration-state]")).to_have_text("已退回")
     assert state(order) == "returned"
+    assert clock_state(manager, "maj_reply") == "running"  # a return stops no clock
 
     # the employee corrects it: changed content needs fresh opinions
     clerk.goto(url)
