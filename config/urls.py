@@ -18,5 +18,6 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script from a URL, not inline: CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("escalation/", include("escalation.urls")),
+    path("tariff-disputes/", include("tariff_disputes.urls")),
     path("", include("tickets.urls")),
 ]

@@ -4,6 +4,7 @@ serialise. Errors go through tickets' exception handler: 400 names each field, 4
 (naming the level), 404 what you may not see, 409 a transition not allowed now or lost to a concurrent one.
 Amounts are strings of yuan with at most two decimals (R-TD-6: never a float)."""
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tickets.api.errors import ApiErrorSerializer
 from tickets.api.fields import IdField, InstantField, TextField
 from tickets.api.pagination import StandardPagination
 
@@ -45,10 +47,18 @@ class DisputeConflictSerializer(serializers.Serializer):
 CONFLICT = {409: OpenApiResponse(DisputeConflictSerializer, description="Not allowed in the dispute's state now.")}
 
 
+MONEY_PATTERN = RegexValidator(
+    r"^[0-9]{1,7}(\.[0-9]{1,2})?$", message="Give yuan with at most two decimals, e.g. 45.50."
+)
+PERIOD_PATTERN = RegexValidator(r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", message="Give the period as YYYY-MM.")
+
+
 def money(help_text: str, **kwargs) -> TextField:
+    """A string, never a JSON number (R-TD-6); the service checks the rest (more than zero, at most ¥1,000,000)."""
     return TextField(
-        max_length=20, help_text=help_text + ' Yuan as a string, at most two decimals, e.g. "45.50".', **kwargs
-    )
+        max_length=20, validators=[MONEY_PATTERN],
+        help_text=help_text + ' Yuan as a string, at most two decimals, e.g. "45.50".', **kwargs,
+    )  # fmt: skip
 
 
 def _validated(serializer_class, request) -> dict:
@@ -137,7 +147,9 @@ class DisputeCreateSerializer(serializers.Serializer):
         help_text="The customer's number (internal checks; a complaint takes the order's customer).",
     )  # fmt: skip
     unit_id = IdField(required=False, allow_null=True, help_text="Your unit registering an internal check.")
-    billing_period = TextField(max_length=7, help_text="The disputed billing period, YYYY-MM.")
+    billing_period = TextField(
+        max_length=7, validators=[PERIOD_PATTERN], help_text="The disputed billing period, YYYY-MM."
+    )
     disputed_amount = money("The amount the customer questions.")
     charge_items = TextField(max_length=2000, help_text="The charge items questioned.")
     description = TextField(required=False, allow_blank=True, default="", max_length=4000, help_text="Account.")
@@ -245,7 +257,13 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """One dispute with its evidence, approvals, refunds, the refund's formula and your allowed actions."""
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(request=DisputeCreateSerializer, responses={201: DisputeSerializer})
+    @extend_schema(
+        request=DisputeCreateSerializer,
+        responses={
+            201: DisputeSerializer,
+            404: OpenApiResponse(ApiErrorSerializer, description="No such order, or not one you may see."),
+        },
+    )
     def create(self, request):
         """Register a dispute (R-TD-1) from a complaint order, or from an internal check."""
         dispute = services.dispute_create(actor=request.user, **_validated(DisputeCreateSerializer, request))
