@@ -6,7 +6,7 @@ Amounts are strings of yuan with at most two decimals (R-TD-6: never a float).""
 
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -364,12 +364,23 @@ class QueueCountsView(APIView):
         return Response({"levels": selectors.approval_queue_counts(user=request.user)})
 
 
-class QueueView(APIView):
-    @extend_schema(responses={200: ApprovalSerializer(many=True)})
-    def get(self, request, level: int):
-        """One level's approval queue, oldest first (R-UI-2). 404 for a level you do not hold."""
-        if level > selectors.user_approval_level(user=request.user) or level < 1:
+class QueueView(generics.ListAPIView):
+    """One level's approval queue, oldest first (R-UI-2). 404 for a level you do not hold."""
+
+    serializer_class = ApprovalSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApprovalRequest.objects.none()
+        level = self.kwargs["level"]
+        if level < 1 or level > selectors.user_approval_level(user=self.request.user):
             raise NotFound()
-        paginator = StandardPagination()
-        page = paginator.paginate_queryset(selectors.approval_queue(user=request.user, level=level), request, view=self)
-        return paginator.get_paginated_response(ApprovalSerializer(page, many=True).data)
+        return selectors.approval_queue(user=self.request.user, level=level)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("level", int, OpenApiParameter.PATH, description="The approval level (1–3).")]
+    )
+    def get(self, request, *args, **kwargs):
+        """One level's approval queue, oldest first (R-UI-2). 404 for a level you do not hold."""
+        return super().get(request, *args, **kwargs)
