@@ -19,7 +19,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, 
 
 from complaints.numbers import mask_number
 from tickets.models import OrderState, OrderType
-from tickets.permissions import can_dispatch, order_visible_to
+from tickets.permissions import can_flag, order_visible_to
 from tickets.selectors import work_order_visible_list
 from tickets.services import TransitionRefused
 
@@ -85,7 +85,7 @@ def order_panel(request, order) -> dict | None:
     base = {"template": "escalation/order_panel.html", "criteria": selectors.criterion_list()}
     if major is None:
         # Flagging an order major is tickets' flag change (its own permission): offer it only to those it admits.
-        if open_complaint and user.has_perm("escalation.classify_major") and can_dispatch(order, user):
+        if open_complaint and user.has_perm("escalation.classify_major") and can_flag(order, user, ["is_major"]):
             return {**base, "major": None, "may_classify": True, "interfaces": selectors.interface_list()}
         return None
     if not selectors.major_visible_to(major=major, user=user):

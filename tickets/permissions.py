@@ -3,7 +3,11 @@
 These predicates are given to django-fsm-2 as `permission=` callables, so `has_transition_perm`
 answers both questions at once. They read only ids on the order, never query the order itself."""
 
-from org.selectors import user_is_branch_level, user_scope_unit_ids
+from org.selectors import unit_supervisor_map, user_is_branch_level, user_scope_unit_ids
+
+# Flags the people at the counter may set themselves (R-MAJ-1: the first-contact employee reports a major
+# complaint to the supervisor; R-SP-3 越级倾向; R-SP-6 media present). The others are the dispatcher's.
+COUNTER_FLAGS = frozenset({"is_major", "escalation_tendency", "is_media"})
 
 
 def order_visible_to(order, user) -> bool:
@@ -25,6 +29,16 @@ def _handling_unit_member(order, user) -> bool:
 
 def can_dispatch(order, user) -> bool:
     return user.has_perm("tickets.dispatch_workorder") and order_visible_to(order, user)
+
+
+def can_flag(order, user, names) -> bool:
+    """The dispatcher may change any flag; the first-contact owner and the accepting unit's supervisor (the
+    nearest one above it) only the counter flags."""
+    if can_dispatch(order, user):
+        return True
+    if not set(names) <= COUNTER_FLAGS or not order_visible_to(order, user):
+        return False
+    return order.accepted_by_id == user.id or unit_supervisor_map().get(order.accepting_unit_id) == user.id
 
 
 def can_claim(order, user) -> bool:

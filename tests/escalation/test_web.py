@@ -124,7 +124,9 @@ def test_the_queues_show_what_waits_with_the_remaining_time(world, people, login
 
 def test_classify_is_offered_on_an_unflagged_complaint_only_to_who_may_flag_it(world, people, login):
     order = work_order_make(actor=world.clerk)
-    assert "classify" not in buttons(panel(page(login(world.clerk), order)))
+    # R-MAJ-1: the first-contact employee may report it major; a handler of another unit may not.
+    assert "classify" in buttons(panel(page(login(world.clerk), order)))
+    assert "classify" not in buttons(panel(page(login(world.store_manager), order)))  # not its unit's supervisor
     dispatcher = login(world.dispatcher)
     assert "classify" in buttons(panel(page(dispatcher, order)))
     assert post(dispatcher, order, "classify", criteria=criteria_ids()).status_code == 302

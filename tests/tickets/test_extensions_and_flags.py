@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.factories import another_number, fresh, work_order_at, work_order_make
 from tickets import services
-from tickets.models import ExtensionRequest, OrderState
+from tickets.models import ExtensionRequest, OrderState, WorkOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -109,8 +109,11 @@ def test_dispatcher_flags_an_order_major_and_it_goes_first(world):
 
 def test_flags_need_the_dispatch_role_and_an_open_order(world):
     order = work_order_make(actor=world.clerk)
+    # The counter's own flags are the first-contact owner's too (below); batch, repeat, … are the dispatcher's.
     with pytest.raises(PermissionDenied):
-        services.work_order_flags_update(order_id=order.id, actor=world.clerk, is_major=True)
+        services.work_order_flags_update(order_id=order.id, actor=world.clerk, is_batch=True)
+    with pytest.raises(WorkOrder.DoesNotExist):  # another hall's clerk, who does not see it (→ 404)
+        services.work_order_flags_update(order_id=order.id, actor=world.clerk_north, is_major=True)
 
     closed = work_order_make(actor=world.clerk, handling_method="record", accepted_number=another_number())
     with pytest.raises(services.TransitionRefused):
@@ -120,6 +123,21 @@ def test_flags_need_the_dispatch_role_and_an_open_order(world):
         services.work_order_flags_update(order_id=order.id, actor=world.dispatcher, is_vip=True)
     assert list(exc.value.message_dict) == ["is_vip"]
     assert not fresh(order).is_major
+
+
+def test_the_first_contact_owner_and_the_units_supervisor_report_a_major_complaint(world):
+    # R-MAJ-1: the first-contact employee flags it major and reports it to the supervisor; so may the supervisor.
+    world.hall_south.supervisor = world.store_manager
+    world.hall_south.save()
+    order = work_order_make(actor=world.clerk)
+    other = work_order_make(actor=world.clerk, accepted_number=another_number())
+
+    services.work_order_flags_update(order_id=order.id, actor=world.clerk, is_major=True, is_media=True)
+    services.work_order_flags_update(order_id=other.id, actor=world.store_manager, escalation_tendency=True)
+
+    assert (fresh(order).is_major, fresh(order).is_media, fresh(other).escalation_tendency) == (True, True, True)
+    with pytest.raises(PermissionDenied):
+        services.work_order_flags_update(order_id=other.id, actor=world.store_manager, is_repeat=True)
 
 
 def test_unchanged_flags_write_nothing(world):

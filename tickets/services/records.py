@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ..events import OrderEvent, order_event
 from ..models import Attachment, Contact, NumberUnmaskAudit, OrderState, WorkOrder
 from ..models.choices import ContactChannel, ContactDirection
-from ..permissions import can_dispatch, can_log_contact, can_unmask, order_visible_to
+from ..permissions import can_flag, can_log_contact, can_unmask, order_visible_to
 from ..selectors import work_order_rules
 from .attachment_content import attachment_content_matches
 from .base import order_lock, require
@@ -172,7 +172,7 @@ def work_order_flags_update(*, order_id: int, actor, note: str = "", **flags: bo
     """Change an open order's flags. A change that alters a clock limit re-baselines the running clocks
     from their original start (R-CLK-RECALC) through the FLAGS_CHANGED event."""
     order = order_lock(order_id=order_id, actor=actor)
-    if not can_dispatch(order, actor):
+    if not can_flag(order, actor, flags):
         raise PermissionDenied(_("You may not change this order's flags."))
     if order.state == OrderState.CLOSED:
         raise TransitionRefused(order, "flags", _("A closed order's flags cannot change."))
