@@ -262,7 +262,7 @@ def queue(request, name: str):
         "queue_label": QUEUE_LABELS[name],
         "page": page,
         "now": now,
-        "queues": [(n, QUEUE_LABELS[n]) for n in selectors.queues_for_user(user=request.user)],
+        "queues": [(n, QUEUE_LABELS[n], c) for n, c in selectors.queue_counts(user=request.user).items()],
     }
     return render(request, "escalation/queue.html", context)
 

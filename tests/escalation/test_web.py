@@ -112,7 +112,8 @@ def test_the_queues_show_what_waits_with_the_remaining_time(world, people, login
     legal = login(world.legal)
     html = legal.get("/escalation/queues/opinions/").content.decode()
     assert d.major.order.number in html
-    assert 'data-major-queue="opinions"' in legal.get("/").content.decode()
+    home = legal.get("/").content.decode()
+    assert 'data-major-queue="opinions"' in home and 'data-major-count="total">1<' in home  # one nav entry
     assert legal.get("/escalation/queues/review/").status_code == 403
     opinions_give(world, d)
     assert d.major.order.number not in legal.get("/escalation/queues/opinions/").content.decode()
