@@ -337,3 +337,18 @@ def test_dispute_of_an_invisible_order_is_404(world, fee_order):
         services.dispute_create(actor=world.clerk_north, order_id=fee_order.id, billing_period="2026-10",
                                 disputed_amount="5", charge_items="x")  # fmt: skip
     assert type(hidden.value).__name__ == "DoesNotExist"
+
+
+def test_notices_go_out_on_commit_to_approvers_and_back_to_the_requester(
+    world, fee_order, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    dispute = dispute_justified(world, fee_order, amount="45.50")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispute_approval_request(dispute_id=dispute.id, actor=world.clerk)
+    assert Notification.objects.filter(recipient=world.store_manager, kind="tariff_dispute").exists()
+    assert not Notification.objects.filter(recipient=world.clerk).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dispute_approve(dispute_id=dispute.id, actor=world.store_manager)
+    assert Notification.objects.filter(recipient=world.clerk, subject__contains="approved").exists()
