@@ -133,3 +133,10 @@ def test_a_409_names_the_transition_in_the_users_language(world):
     assert zh.data["transition"] == en.data["transition"] == "dispatch"
     assert "派单" in zh.data["detail"] and "dispatch" not in zh.data["detail"]
     assert "Dispatch" in en.data["detail"]
+
+
+def test_operations_with_a_query_document_the_web_servers_414(schema):
+    # gunicorn refuses an over-long request line (limit_request_line) before Django, with an HTML page.
+    listed = schema["paths"]["/api/v1/orders/"]["get"]["responses"]
+    assert list(listed["414"]["content"]) == ["text/html"]
+    assert "414" not in schema["paths"]["/api/v1/orders/{id}/claim/"]["post"]["responses"]

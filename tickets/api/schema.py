@@ -5,7 +5,9 @@ it really gives, with their bodies (tickets/api/errors.py), and every enum the v
 - 401 where authentication is needed, 403 on writes (role, unit or CSRF), 404 where the path names an
   object or the list is paged (a page past the last): `Error`;
 - 409 on what can be refused in the order's current state (`@conflicts`): `Conflict`;
-- 413 and 415 where there is a body: `Error`.
+- 413 and 415 where there is a body: `Error`;
+- 414 where there is a query: the web server (gunicorn's `limit_request_line`) refuses a request line that is
+  too long before the application sees it, with its own small HTML page.
 
 Set as DEFAULT_SCHEMA_CLASS; the test in tests/api/test_schema.py holds every operation to it."""
 
@@ -37,6 +39,7 @@ DESCRIPTIONS = {
     "409": "Not allowed in the order's current state, or a concurrent change got there first; nothing changed.",
     "413": "The request body is too large.",
     "415": "The body's content type is not JSON, a URL-encoded form or multipart.",
+    "414": "The request line (the URL with its query) is too long; answered by the web server, as HTML.",
 }
 
 
@@ -65,6 +68,8 @@ class ContractAutoSchema(AutoSchema):
         codes = set()
         if has_body or "query" in locations:
             codes.add("400")
+        if "query" in locations:
+            codes.add("414")
         if authenticated:
             codes.add("401")
             if self.method not in ("GET", "HEAD", "OPTIONS"):
@@ -77,6 +82,12 @@ class ContractAutoSchema(AutoSchema):
             codes |= {"413", "415"}
         responses = operation["responses"]
         for code in sorted(codes - set(responses)):
+            if code == "414":
+                responses[code] = {
+                    "description": DESCRIPTIONS[code],
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                }
+                continue
             responses[code] = {
                 "description": DESCRIPTIONS[code],
                 "content": {"application/json": {"schema": self._error_schema(code)}},
