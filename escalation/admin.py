@@ -3,6 +3,8 @@ change); major complaints and declarations are read-only here: they move only th
 
 from django.contrib import admin
 
+from tickets.admin import ReadOnlyAdmin
+
 from .models import (
     Criterion,
     Declaration,
@@ -27,17 +29,6 @@ class InterfaceAdmin(admin.ModelAdmin):
 class CriterionAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "is_active", "position"]
     list_editable = ["is_active", "position"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OpinionInline(admin.TabularInline):

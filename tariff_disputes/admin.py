@@ -5,6 +5,8 @@ through the services (STYLE.md), so the admin never edits a state or an amount."
 
 from django.contrib import admin
 
+from tickets.admin import ReadOnlyAdmin
+
 from .models import (
     ApprovalRequest,
     ApprovalThreshold,
@@ -33,17 +35,6 @@ class MultiplierPolicyAdmin(admin.ModelAdmin):
 @admin.register(ApprovalThreshold)
 class ApprovalThresholdAdmin(admin.ModelAdmin):
     list_display = ["level", "name", "max_amount", "permission", "allows_cash"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EvidenceInline(admin.TabularInline):

@@ -56,6 +56,8 @@ class AttachmentInline(ReadOnlyInline):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the services write (R-ADM-1): shown, never added, changed or deleted here. Used by the apps above."""
+
     def has_add_permission(self, request):
         return False
 
