@@ -110,6 +110,7 @@ TEMPLATES = [
                 "deadlines.context_processors.admin_calendar_warning",
                 "tickets.context_processors.workspace",
                 "escalation.context_processors.escalation",
+                "tariff_disputes.context_processors.tariff_disputes",
             ],
         },
     },

@@ -7,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from complaints.models import ReplyScript
 from org.selectors import user_is_branch_level, user_scope_unit_ids
+from tickets.models import OrderType
 from tickets.selectors import order_visibility_q
 
 from .models import (
@@ -134,17 +136,28 @@ def users_with_perm(perm: str):
     ).distinct()
 
 
-RECHARGE_SCRIPTS = {
-    True: ("您的充值卡购自我厅，我们已核实售卡记录并为您办理后续处理；请您提供身份证复印件，以便配合公安机关报案。"),
-    False: ("您的充值卡并非在我厅购买，卡密被他人套取属于诈骗，建议您向公安机关报案；我们可协助提供充值记录。"),
-}
+# R-TD-7: the two reply scripts (complaints.ReplyScript, R-KB-1, editable in admin) by where the card was bought,
+# found by their seed keys (seeded by fixtures/reply_scripts.json and tariff_disputes migration 0003).
+RECHARGE_SCRIPT_KEYS = {True: "recharge-card-bought-at-hall", False: "recharge-card-bought-elsewhere"}
+
+# The top-level complaint category of fee complaints (categories have no code; the top-level name is unique).
+FEE_CATEGORY_NAME = "通信费用"
 
 
 def recharge_card_script(*, dispute: Dispute) -> str:
-    """R-TD-7: where the card was bought selects the script ("" when not a recharge-card case or unknown)."""
+    """R-TD-7: where the card was bought selects the script ("" when not a recharge-card case, unknown, or the
+    script was retired)."""
     if not dispute.recharge_card or dispute.card_bought_here is None:
         return ""
-    return RECHARGE_SCRIPTS[dispute.card_bought_here]
+    script = ReplyScript.objects.filter(seed_key=RECHARGE_SCRIPT_KEYS[dispute.card_bought_here], is_active=True).first()
+    return script.body if script else ""
+
+
+def order_is_fee_complaint(*, order) -> bool:
+    """R-TD-1: a dispute is opened from a complaint whose category is under the top-level 通信费用."""
+    if order.order_type != OrderType.COMPLAINT or order.category_id is None:
+        return False
+    return order.category.top_level().name == FEE_CATEGORY_NAME
 
 
 def recharge_card_statistics() -> dict[str, int]:

@@ -39,6 +39,21 @@ TIMELINE_KIND_LABELS = {
     "tariff_closed": gettext_lazy("Tariff dispute closed"),
 }
 
+# The dispute's own history (DisputeEvent.kind) shown translated on its page: the same wording as the order's
+# timeline, whose kinds are these with a "tariff_" prefix (services.common.history).
+EVENT_KIND_LABELS = {kind.removeprefix("tariff_"): label for kind, label in TIMELINE_KIND_LABELS.items()}
+
+
+def event_rows(events) -> list:
+    """The history with `label` (the kind, translated) and `state_label` (the state after, translated)."""
+    states = dict(Dispute._meta.get_field("state").choices)
+    rows = list(events)
+    for event in rows:
+        event.label = EVENT_KIND_LABELS.get(event.kind, event.kind)
+        event.state_label = states.get(event.state_after, event.state_after)
+    return rows
+
+
 ACTIONS = {
     "start_verification": (services.dispute_verification_start, []),
     "outcome": (
@@ -65,7 +80,12 @@ ACTIONS = {
 def order_panel(request, order) -> dict | None:
     """On the order page (registered with tickets in apps.py): the order's disputes and a link to open one."""
     disputes = list(selectors.dispute_visible_list(user=request.user).filter(order=order))
-    may_open = request.user.has_perm(selectors.WORK) and order.state != OrderState.CLOSED
+    # Only a fee complaint (under 通信费用) opens a dispute here; an internal check starts from the list.
+    may_open = (
+        request.user.has_perm(selectors.WORK)
+        and order.state != OrderState.CLOSED
+        and selectors.order_is_fee_complaint(order=order)
+    )
     if not disputes and not may_open:
         return None
     return {"template": "tariff_disputes/order_panel.html", "disputes": disputes, "may_open": may_open, "order": order}
@@ -88,7 +108,7 @@ def dispute_page(request, pk: int):
         "evidence": dispute.evidence.all(),
         "approvals": dispute.approvals.select_related("requested_by", "decided_by"),
         "refunds": dispute.refunds.all(),
-        "events": selectors.dispute_event_list(dispute=dispute),
+        "events": event_rows(selectors.dispute_event_list(dispute=dispute)),
         "causes": selectors.cause_list(),
         "outcomes": Outcome.choices,
         "outcome_kinds": OutcomeKind.choices,

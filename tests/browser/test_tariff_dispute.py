@@ -11,7 +11,7 @@ from django.apps import apps
 from tariff_disputes.models import Cause, Dispute
 from tariff_disputes.tasks import refund_execute_task
 from tests.browser.conftest import PASSWORD
-from tests.factories import work_order_make, world_build
+from tests.factories import category_leaf, work_order_make, world_build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,7 @@ def actions(page) -> set[str]:
 
 
 def test_a_justified_wrong_charge_refunded_double_once(world, open_as, shot):
-    order = work_order_make(actor=world.clerk)
+    order = work_order_make(actor=world.clerk, category_id=category_leaf("通信费用", "计费差错").id)  # a fee complaint
 
     clerk = open_as(world.clerk)
     clerk.goto(f"/orders/{order.id}/")

@@ -12,7 +12,7 @@ from django.test import Client
 from tariff_disputes import services
 from tariff_disputes.gateway import GatewayCreditRecord, GatewayRefused, GatewayTimeout
 from tariff_disputes.models import Cause, Evidence
-from tests.factories import UserFactory, another_number, roles_ensure, work_order_make
+from tests.factories import UserFactory, another_number, category_leaf, roles_ensure, work_order_make
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +104,10 @@ def people(world):
 
 @pytest.fixture
 def fee_order(world):
-    return work_order_make(actor=world.clerk, accepted_number=another_number())
+    """A fee complaint: its category is under the top-level 通信费用 (R-TD-1)."""
+    return work_order_make(
+        actor=world.clerk, accepted_number=another_number(), category_id=category_leaf("通信费用", "计费差错").id
+    )
 
 
 def pdf(name="bill.pdf"):
@@ -152,3 +155,11 @@ def reference_data(db):
 
     seed = importlib.import_module("tariff_disputes.migrations.0002_seed_reference_data")
     seed.reference_seed(apps)
+
+
+def recharge_scripts_seeded() -> None:
+    """R-TD-7: the recharge-card category and the two reply scripts, as tariff_disputes migration 0003 seeds them."""
+    from django.apps import apps
+
+    category_leaf()  # 信息安全 → 分销商充值卡/储值卡被盗用/遗失
+    importlib.import_module("tariff_disputes.migrations.0003_seed_recharge_card_scripts").seed(apps, None)

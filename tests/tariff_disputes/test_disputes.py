@@ -21,7 +21,7 @@ from tariff_disputes.services import DisputeRefused
 from tests.factories import UserFactory
 from tickets.models import TimelineEntry
 
-from .conftest import cause, dispute_justified, dispute_pending, dispute_verifying, pdf
+from .conftest import cause, dispute_justified, dispute_pending, dispute_verifying, pdf, recharge_scripts_seeded
 
 pytestmark = pytest.mark.django_db
 S = DisputeState
@@ -312,8 +312,9 @@ def test_recharge_card_subsidy_needs_the_id_copy(world, fee_order):
 def test_recharge_card_script_by_where_it_was_bought(world, fee_order):
     from tariff_disputes.selectors import recharge_card_script, recharge_card_statistics
 
+    recharge_scripts_seeded()
     here = dispute_verifying(world, fee_order, recharge_card=True, card_bought_here=True)
-    assert "我厅" in recharge_card_script(dispute=here)
+    assert "我公司服务厅在销售话费卡时" in recharge_card_script(dispute=here)
     assert recharge_card_statistics()["bought_here"] == 1
 
 
