@@ -8,10 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +24,7 @@ from tickets.models import OrderState, OrderType
 from tickets.permissions import can_flag, order_visible_to
 from tickets.selectors import work_order_visible_list
 from tickets.services import TransitionRefused
+from tickets.views.order import order_for_page, order_page_context
 
 from . import selectors, services
 from .models import CONTENT_FIELDS, Declaration, DeclarationState, EscalatedCase, EscalatedReply, OpinionKind
@@ -58,6 +61,9 @@ TRANSITIONS = {
     "close": gettext_lazy("Close the declaration"),
 }
 NEEDS_TEXT = {"return_to_declarer": "reason", "refer": "reason", "resolve": "resolution"}
+# The parts of the escalated-reply form (R-SP-4), in the order of the paper form.
+_NOT_PARTS = ("id", "order", "author", "created_at")
+ESCALATED_REPLY_FIELDS = [f for f in EscalatedReply._meta.fields if f.name not in _NOT_PARTS]
 
 QUEUE_LABELS = {
     "supervisor": gettext_lazy("Major: opinions due"),
@@ -82,11 +88,28 @@ def order_panel(request, order) -> dict | None:
     user = request.user
     major = selectors.major_for_order(order_id=order.id)
     open_complaint = order.order_type == OrderType.COMPLAINT and order.state != OrderState.CLOSED
-    base = {"template": "escalation/order_panel.html", "criteria": selectors.criterion_list()}
+    base = {
+        "template": "escalation/order_panel.html",
+        "criteria": selectors.criterion_list(),
+        **_panel_failure(request),
+        # what the user typed into a refused form, kept (field → value)
+        "typed": {
+            key: {f: _failed_value(request, key, f) for f in FORM_FIELDS.get(key, ())}
+            for key in ("classify", "opinion", "reply", "declare")
+        },
+        "typed_errors": {
+            key: {f: _failed_errors(request, key, f) for f in FORM_FIELDS.get(key, ())}
+            for key in ("classify", "opinion", "reply", "declare")
+        },
+    }
     if major is None:
         # Flagging an order major is tickets' flag change (its own permission): offer it only to those it admits.
         if open_complaint and user.has_perm("escalation.classify_major") and can_flag(order, user, ["is_major"]):
-            return {**base, "major": None, "may_classify": True, "interfaces": selectors.interface_list()}
+            return {
+                **base, "major": None, "may_classify": True, "interfaces": selectors.interface_list(),
+                "classify_checked": _failed_ids(request, "classify", ()),
+                "classify_interface": _int_or_none(_failed_value(request, "classify", "interface")),
+            }  # fmt: skip
         return None
     if not selectors.major_visible_to(major=major, user=user):
         return None
@@ -102,6 +125,8 @@ def order_panel(request, order) -> dict | None:
         "may_declare": declaration is None and user.groups.filter(name=major.interface.declaring_role).exists(),
         "declaration": declaration,
         "content_fields": CONTENT_FIELDS,
+        "classify_checked": _failed_ids(request, "classify", (c.id for c in major.criteria.all())),
+        "classify_interface": _int_or_none(_failed_value(request, "classify", "interface")) or major.interface_id,
     }
     if declaration is not None:
         declaration = selectors.declaration_detail(declaration_id=declaration.id)
@@ -109,18 +134,35 @@ def order_panel(request, order) -> dict | None:
         context.update(
             declaration=declaration,
             declaration_fields=[
-                (declaration._meta.get_field(n).verbose_name, getattr(declaration, n), n) for n in CONTENT_FIELDS
+                (
+                    declaration._meta.get_field(n).verbose_name,
+                    _failed_value(request, "edit", n, getattr(declaration, n)),
+                    n,
+                    _failed_errors(request, "edit", n),
+                )
+                for n in CONTENT_FIELDS
             ],
-            declaration_criteria_ids={c.id for c in declaration.criteria.all()},
+            declaration_criteria_ids=_failed_ids(request, "edit", (c.id for c in declaration.criteria.all())),
             may_edit=editable and user.id == declaration.declarer_id,
             opinion_kinds=[
-                (kind, label)
+                (
+                    kind,
+                    label,
+                    _failed_value(request, f"opinion-{kind}", "text"),
+                    _failed_errors(request, f"opinion-{kind}", "text"),
+                )
                 for kind, label in OpinionKind.choices
                 if editable and selectors.may_give_opinion(declaration=declaration, user=user, kind=kind)
             ],
             opinions_missing=[OpinionKind(k).label for k in selectors.opinions_missing(declaration=declaration)],
             transitions=[
-                (name, TRANSITIONS[name], NEEDS_TEXT.get(name))
+                (
+                    name,
+                    TRANSITIONS[name],
+                    NEEDS_TEXT.get(name),
+                    _failed_value(request, name, NEEDS_TEXT.get(name, "note")),
+                    _failed_errors(request, name, NEEDS_TEXT.get(name, "note")),
+                )
                 for name in allowed_transitions(declaration=declaration, user=user)
             ],
         )
@@ -183,17 +225,130 @@ ACTIONS: dict[str, Callable] = {
 }  # fmt: skip
 
 
+def _yes_no(value):
+    return {"yes": True, "no": False}.get(value)
+
+
+def _instant(value):
+    """A browser's datetime-local value as an aware instant; None when absent or unreadable (the service then
+    names the part as missing)."""
+    parsed = parse_datetime(value) if value else None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _reply_parts(post) -> dict:
+    parts = {}
+    for field in ESCALATED_REPLY_FIELDS:
+        value = post.get(field.name, "")
+        if isinstance(field, models.BooleanField):
+            parts[field.name] = _yes_no(value)
+        elif isinstance(field, models.DateTimeField):
+            parts[field.name] = _instant(value)
+        else:
+            parts[field.name] = value
+    return parts
+
+
+ACTIONS["escalated_reply"] = lambda order, major, decl, user, post, files: services.escalated_reply_record(
+    order_id=order.id, actor=user, **_reply_parts(post)
+)
+
+# The fields of each panel form (the name its inputs carry), and how a service's error keys map onto them:
+# an error on another key is shown at the top of the form.
+FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    "classify": ("criteria", "interface", "note"),
+    "opinion": ("opinion", "plan", "reply_script"),
+    "reply": ("content",),
+    "declare": (*CONTENT_FIELDS, "criteria"),
+    "edit": (*CONTENT_FIELDS, "criteria"),
+    "give_opinion": ("text", "attachment"),
+    "approve": ("note",), "accept": ("note",), "close": ("note",),
+    "return_to_declarer": ("reason",), "refer": ("reason",), "resolve": ("resolution",), "submit": (),
+    "escalated_reply": tuple(f.name for f in ESCALATED_REPLY_FIELDS),
+}  # fmt: skip
+ERROR_KEYS = {"criterion_ids": "criteria", "interface_id": "interface"}
+
+
+def _form_key(name: str, post) -> str:
+    """The form on the page that was posted (as its data-action-form names it)."""
+    return f"opinion-{post.get('kind', '')}" if name == "give_opinion" else name
+
+
+def _failure(request, form_key: str) -> dict | None:
+    failed = getattr(request, "escalation_failed", None)
+    return failed if failed and failed["form"] == form_key else None
+
+
+def _failed_value(request, form_key: str, field: str, default=""):
+    failed = _failure(request, form_key)
+    return failed["data"].get(field, "") if failed else default
+
+
+def _failed_errors(request, form_key: str, field: str) -> list[str]:
+    failed = _failure(request, form_key)
+    return failed["errors"].get(field, []) if failed else []
+
+
+def _failed_ids(request, form_key: str, default) -> set[int]:
+    failed = _failure(request, form_key)
+    return set(_ids(failed["data"].getlist("criteria"))) if failed else set(default)
+
+
+def _panel_failure(request) -> dict:
+    """What the template needs of a refused form: which one, its errors by field, the rest, the refusal."""
+    failed = getattr(request, "escalation_failed", None)
+    if not failed:
+        return {"failed_form": "", "failed_errors": {}, "failed_other": [], "failed_message": ""}
+    return {
+        "failed_form": failed["form"],
+        "failed_errors": failed["errors"],
+        "failed_other": failed["other"],
+        "failed_message": failed["message"],
+    }
+
+
+def _split_errors(name: str, exc: ValidationError) -> tuple[dict[str, list[str]], list[str]]:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+    fields = set(FORM_FIELDS.get(name, ()))
+    by_field: dict[str, list[str]] = {}
+    other: list[str] = []
+    for key, msgs in detail.items():
+        key = ERROR_KEYS.get(key, key)
+        if key in fields:
+            by_field.setdefault(key, []).extend(str(m) for m in msgs)
+        else:
+            other.extend(str(m) for m in msgs)
+    return by_field, other
+
+
+def _refused(request, *, order, name: str, errors=None, other=(), message: str = "", status: int):
+    """The page again, the posted form bound with what the user typed and its errors beside the fields, with
+    the status of the refusal (the way tickets answers its own refused actions)."""
+    request.escalation_failed = {
+        "form": _form_key(name, request.POST), "data": request.POST, "errors": errors or {}, "other": list(other),
+        "message": message,
+    }  # fmt: skip
+    if order_visible_to(order, request.user):
+        page_order = order_for_page(request.user, order.pk)
+        context = order_page_context(request, page_order)
+        context["refusal"] = message
+        return render(request, "tickets/order.html", context, status=status)
+    return render(request, "escalation/major.html", _major_page_context(request, order), status=status)
+
+
 @login_required
 @require_POST
 def order_action(request, pk: int, name: str):
-    """One POST per action; success and refusal both go back to the order page with a message (the refusal
-    names what is wrong)."""
+    """One POST per action. Success goes back to the order page with a message; a refusal shows the page
+    again with the form as typed and its errors: 400 (what is wrong, by field), 403, 409 (not now)."""
     action = ACTIONS.get(name)
     if action is None:
         raise Http404
     user = request.user
     major = selectors.major_for_order(order_id=pk)
-    if major is None:
+    if major is None or name == "escalated_reply":
         order = get_object_or_404(work_order_visible_list(user=user), pk=pk)
     else:
         if not selectors.major_visible_to(major=major, user=user):
@@ -205,24 +360,37 @@ def order_action(request, pk: int, name: str):
             raise Http404
     elif name in ("opinion", "reply", "declare") and major is None:
         raise Http404
+    anchor = "#escalated" if name == "escalated_reply" else "#major"
     if order_visible_to(order, user):
-        target = reverse("order-detail", args=[order.pk]) + "#major"
+        target = reverse("order-detail", args=[order.pk]) + anchor
     else:
         target = reverse("escalation-major", args=[order.pk])
     try:
         action(order, major, declaration, user, request.POST, request.FILES)
     except ValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-        messages.error(request, " ".join(" ".join(str(m) for m in msgs) for msgs in detail.values()))
-    except (TransitionRefused, ConcurrentTransition, TransitionNotAllowed) as exc:
-        messages.error(request, str(exc) or _("This changed meanwhile; reload and try again."))
+        by_field, other = _split_errors(name, exc)
+        return _refused(request, order=order, name=name, errors=by_field, other=other, status=400)
+    except TransitionRefused as exc:
+        message = exc.detail or _("This changed meanwhile; reload and try again.")
+        return _refused(request, order=order, name=name, message=str(message), status=409)
+    except (ConcurrentTransition, TransitionNotAllowed):
+        message = _("This changed meanwhile; reload and try again.")
+        return _refused(request, order=order, name=name, message=message, status=409)
     except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("You may not do this."))
+        return _refused(request, order=order, name=name, message=str(exc) or _("You may not do this."), status=403)
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
-    else:
-        messages.success(request, _("Done."))
+    messages.success(request, _("Done."))
     return HttpResponseRedirect(target)
+
+
+def _major_page_context(request, order) -> dict:
+    return {
+        "order": order,
+        "masked_number": mask_number(order.accepted_number),
+        "panel": order_panel(request, order),
+        "may_see_order": order_visible_to(order, request.user),
+    }
 
 
 @login_required
@@ -233,14 +401,7 @@ def major_page(request, pk: int):
     major = selectors.major_for_order(order_id=pk)
     if major is None or not selectors.major_visible_to(major=major, user=request.user):
         raise Http404
-    order = major.order
-    context = {
-        "order": order,
-        "masked_number": mask_number(order.accepted_number),
-        "panel": order_panel(request, order),
-        "may_see_order": order_visible_to(order, request.user),
-    }
-    return render(request, "escalation/major.html", context)
+    return render(request, "escalation/major.html", _major_page_context(request, major.order))
 
 
 @login_required
@@ -288,8 +449,47 @@ def escalated_panel(request, order) -> dict | None:
     """The escalated complaint's tracker, deadline and form on the order page (R-SP-3, R-SP-4)."""
     if not order.is_escalated:
         return None
+    case = EscalatedCase.objects.filter(order=order).select_related("tracker").first()
+    reply = EscalatedReply.objects.filter(order=order).first()
+    user = request.user
+    # Who may write it: the same rule as the service and the API (the tracker, or who replies to customers).
+    may_write = order.state != OrderState.CLOSED and (
+        (case is not None and case.tracker_id == user.id) or user.has_perm("tickets.reply_customer")
+    )
     return {
         "template": "escalation/escalated_panel.html",
-        "case": EscalatedCase.objects.filter(order=order).select_related("tracker").first(),
-        "reply": EscalatedReply.objects.filter(order=order).first(),
+        "case": case,
+        "reply": reply,
+        "may_write_reply": may_write,
+        "reply_fields": [_reply_field(request, field, reply) for field in ESCALATED_REPLY_FIELDS] if may_write else [],
+        **_panel_failure(request),
+    }
+
+
+def _reply_field(request, field, reply) -> dict:
+    """One part of the escalated-reply form: what the user typed into a refused form, else the latest version."""
+    if isinstance(field, models.BooleanField):
+        kind = "yes_no"
+    elif isinstance(field, models.DateTimeField):
+        kind = "datetime"
+    elif isinstance(field, models.CharField):
+        kind = "line"
+    else:
+        kind = "text"
+    if _failure(request, "escalated_reply"):
+        value = _failed_value(request, "escalated_reply", field.name)
+    elif reply is None:
+        value = ""
+    else:
+        value = getattr(reply, field.name)
+        if kind == "yes_no":
+            value = "yes" if value else "no"
+        elif kind == "datetime":
+            value = f"{timezone.localtime(value):%Y-%m-%dT%H:%M}"
+    return {
+        "name": field.name,
+        "label": field.verbose_name,
+        "kind": kind,
+        "value": value,
+        "errors": _failed_errors(request, "escalated_reply", field.name),
     }

@@ -141,3 +141,51 @@ def test_tendency_and_declaration_figures_are_queryable(world, people):
     [row] = declaration_figures(start=start, end=end)
     assert (row["interface__code"], row["declarations"], row["resolved"], row["at_chief"]) == ("hall", 1, 1, 0)
     assert row["to_resolution"] is not None and row["to_resolution"] >= 0
+
+
+def test_the_form_in_the_browser_names_each_missing_part_keeps_the_input_and_then_prints(login, world, escalated):
+    """R-SP-4 on the order page's escalated panel: every part a field (in Chinese); a refused form (400) names
+    each missing part beside it with what was typed kept; a saved one shows the print / download links."""
+    client = login(world.dispatcher)
+    html = client.get(f"/orders/{escalated.id}/").content.decode()
+    form = html[html.find('data-action-form="escalated_reply"') :]
+    form = form[: form.find("</form>")]
+    for name in [*FORM, "first_complaint_at"]:
+        assert f'name="{name}"' in form
+    assert "公司是否有责" in form and "处理过程简述" in form and "首次投诉时间" in form  # labels in Chinese
+
+    url = f"/escalation/orders/{escalated.id}/do/escalated_reply/"
+    typed = {"result": "已退还多收费用。", "liable": "yes", "responsible_department": "计费支撑部"}
+    response = client.post(url, typed)
+    assert response.status_code == 400
+    html = response.content.decode()
+    for name in ("handling_summary", "first_complaint_at", "complained_to_body_before", "cause", "related_issues",
+                 "external_acceptance"):  # fmt: skip
+        assert f'data-errors-for="{name}"' in html
+    assert 'data-errors-for="result"' not in html
+    assert "已退还多收费用。" in html and 'value="计费支撑部"' in html
+    assert 'value="yes" checked' in html
+    assert not EscalatedReply.objects.exists()
+
+    first = timezone.localtime(timezone.now() - timedelta(days=10))
+    body = {**FORM, "liable": "yes", "complained_to_body_before": "yes"}
+    body["first_complaint_at"] = f"{first:%Y-%m-%dT%H:%M}"
+    response = client.post(url, body)
+    assert response.status_code == 302 and response.url.endswith("#escalated")
+    reply = EscalatedReply.objects.get()
+    assert reply.liable is True and reply.result == FORM["result"] and reply.author == world.dispatcher
+    html = client.get(response.url.split("#")[0]).content.decode()
+    assert f'href="/escalation/orders/{escalated.id}/escalated-reply/"' in html and "?download=1" in html
+
+
+def test_the_browser_form_only_for_who_may_write_it(login, world, escalated):
+    # the same rule as the service and the API: the tracker, or who replies to customers on the order
+    client = login(world.legal)  # sees every order, does not reply to customers
+    assert 'data-action-form="escalated_reply"' not in client.get(f"/orders/{escalated.id}/").content.decode()
+    assert client.post(f"/escalation/orders/{escalated.id}/do/escalated_reply/", {"result": "x"}).status_code == 403
+    assert not EscalatedReply.objects.exists()
+    services.escalated_case_set(
+        order_id=escalated.id, actor=world.dispatcher, tracker_id=world.legal.id,
+        due_at=timezone.now() + timedelta(days=3),
+    )  # fmt: skip
+    assert 'data-action-form="escalated_reply"' in client.get(f"/orders/{escalated.id}/").content.decode()

@@ -66,11 +66,11 @@ def test_each_person_sees_only_their_buttons_through_the_life_of_a_declaration(w
     declaration.save(update_fields=["support_unit"])
     assert buttons(panel(major_page(handler, order))) == {"opinion-support"}
 
-    # submit refused without the opinions: nothing changes, the page names what is missing
+    # submit refused without the opinions: nothing changes, the page (400) names what is missing
     response = post(clerk, order, "submit")
-    assert response.status_code == 302
-    html = clerk.get(response.url.split("#")[0]).content.decode()
-    assert "法律室" in html or "法律" in html
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'data-refused="submit"' in html and ("法律室" in html or "法律" in html)
     assert Declaration.objects.get(pk=declaration.pk).state == S.DRAFT
 
     post(legal, order, "give_opinion", kind="legal", text="合规。")
@@ -103,7 +103,7 @@ def test_a_button_posted_by_someone_else_changes_nothing(world, people, login):
     opinions_give(world, d)
     order = d.major.order
     response = post(login(world.legal), order, "submit")
-    assert response.status_code == 302
+    assert response.status_code == 403
     assert Declaration.objects.get(pk=d.pk).state == S.DRAFT
 
 
@@ -133,3 +133,54 @@ def test_classify_is_offered_on_an_unflagged_complaint_only_to_who_may_flag_it(w
     assert post(dispatcher, order, "classify", criteria=criteria_ids()).status_code == 302
     order.refresh_from_db(fields=["is_major"])
     assert order.is_major and order.major_complaint.criteria.count() == 2
+
+
+def test_a_refused_action_shows_the_page_again_with_the_errors_and_what_was_typed(world, people, login):
+    """A refusal re-renders the page (not a redirect): 400 with the errors beside the fields named and the
+    typed text kept, as tickets does for its own actions."""
+    major = major_make(world)
+    order = major.order
+    manager = login(world.store_manager)
+    response = post(manager, order, "opinion", opinion="", plan="先核查计费记录再回访", reply_script="统一口径")
+    assert response.status_code == 400
+    html = panel(response.content.decode())
+    assert 'data-errors-for="opinion"' in html
+    assert "先核查计费记录再回访" in html and "统一口径" in html
+    major.refresh_from_db()
+    assert major.opinion_at is None
+
+
+def test_a_submit_without_opinions_answers_400_names_them_and_keeps_the_typed_text(world, people, login):
+    # R-MAJ-3: no submission without the support department's and the legal office's opinions
+    d = declaration_make(world)
+    order = d.major.order
+    clerk = login(world.clerk)
+    response = post(clerk, order, "submit")
+    assert response.status_code == 400
+    html = panel(response.content.decode())
+    refused = html[html.find('data-refused="submit"') :]
+    assert "法律室" in refused and "支撑" in refused  # both missing opinions named, in Chinese
+    assert Declaration.objects.get(pk=d.pk).state == S.DRAFT
+    # an edit refused (an unknown criterion) keeps what the declarer typed, the error beside the checklist
+    typed = {"problem": "客户称多收费用，已三次来厅", "cause_trace": "系统未同步", "criteria": ["999999"]}
+    response = post(clerk, order, "edit", **typed)
+    assert response.status_code == 400
+    html = panel(response.content.decode())
+    assert "客户称多收费用，已三次来厅" in html and "系统未同步" in html
+    assert 'data-errors-for="criteria"' in html
+    assert Declaration.objects.get(pk=d.pk).problem == CONTENT["problem"]
+
+
+def test_a_transition_at_the_wrong_moment_answers_409_and_a_stranger_403(world, people, login):
+    d = declaration_make(world)
+    order = d.major.order
+    response = post(login(world.store_manager), order, "approve", note="同意")
+    assert response.status_code == 409
+    assert "data-refusal" in response.content.decode()
+    assert Declaration.objects.get(pk=d.pk).state == S.DRAFT
+    # on the major complaint's own page too, for who does not see the order (the interface administrator)
+    response = post(login(people.hall_admin), order, "accept")
+    assert response.status_code == 409 and "data-refusal" in response.content.decode()
+    opinions_give(world, d)
+    assert post(login(world.legal), order, "submit").status_code == 403
+    assert Declaration.objects.get(pk=d.pk).state == S.DRAFT
