@@ -40,6 +40,8 @@ def test_upload_is_stored_with_the_order_and_on_the_timeline(api, world, media):
     assert (entry.note, entry.actor, entry.data["attachment_id"]) == ("bill.pdf", world.handler, attachment.id)
     listed = api.get(f"/api/v1/orders/{order.id}/attachments/").data["results"]
     assert [a["original_name"] for a in listed] == ["bill.pdf"]
+    # The created row's link is absolute like the listed one (the schema says format uri; schemathesis).
+    assert response.data["file"].startswith("http://") and response.data["file"] == listed[0]["file"]
 
 
 def test_too_large_file_is_refused(api, world, settings):

@@ -163,7 +163,9 @@ class WorkOrderViewSet(
         attachment = services.attachment_add(
             order_id=order.id, actor=request.user, uploaded_file=data["file"], kind=data["kind"]
         )
-        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        # With the request, so `file` is an absolute URL as the schema says (format uri) and the list gives.
+        data = s.AttachmentSerializer(attachment, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], filters=False, responses={200: s.ExtensionRequestSerializer(many=True)})
     @extend_schema(methods=["post"], request=s.ExtensionRequestInput, responses={201: s.ExtensionRequestSerializer})
