@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from tickets.models import StoredFile
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -272,7 +274,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         pass
 
 
-class Evidence(models.Model):
+class Evidence(StoredFile):
     """R-TD-2 / R-FL-8: bills, call records, the ID copy of R-TD-7, the signed consent of R-TD-8. Never deleted
     through the UI or API; the file rules are tickets' (tickets.services.attachment_file_errors)."""
 
@@ -286,19 +288,10 @@ class Evidence(models.Model):
     dispute = models.ForeignKey(Dispute, verbose_name=_("dispute"), on_delete=models.PROTECT, related_name="evidence")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BILL)
     file = models.FileField(_("file"), upload_to="disputes/%Y/%m/")
-    original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    content_type = models.CharField(_("content type"), max_length=100, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("dispute evidence")
         verbose_name_plural = _("dispute evidence")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class ApprovalStatus(models.TextChoices):

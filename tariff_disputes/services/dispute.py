@@ -142,9 +142,8 @@ def dispute_evidence_add(*, dispute_id: int, actor, uploaded_file, kind: str = E
     )
     name = PurePosixPath(uploaded_file.name or "").name
     evidence = Evidence.objects.create(
-        dispute=dispute, kind=kind, file=uploaded_file, original_name=name, size=uploaded_file.size,
-        content_type=getattr(uploaded_file, "content_type", "") or "", uploaded_by=actor,
-    )  # fmt: skip
+        dispute=dispute, kind=kind, **Evidence.values_of(uploaded_file, name=name, actor=actor)
+    )
     history(dispute=dispute, actor=actor, kind="evidence", note=name,
             data={"evidence_id": evidence.id, "kind": kind, "size": evidence.size})  # fmt: skip
     return evidence

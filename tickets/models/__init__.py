@@ -18,6 +18,7 @@ from .records import (
     FinalReply,
     FinalReplyApproval,
     NumberUnmaskAudit,
+    StoredFile,
     TimelineEntry,
 )
 from .rules import WorkOrderRules
@@ -25,6 +26,7 @@ from .tallies import ClockHourTally, ClockTallyHour
 
 __all__ = [
     "Attachment",
+    "StoredFile",
     "Callback",
     "Channel",
     "ClockHourTally",

@@ -84,7 +84,32 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
     return f"orders/{instance.order_id}/{timezone.now():%Y%m%d%H%M%S}_{name}"
 
 
-class Attachment(models.Model):
+class StoredFile(models.Model):
+    """An uploaded file: what it was called, its size and type, who brought it and when (R-FL-8). An order's
+    attachments and a tariff dispute's evidence are both stored files."""
+
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @staticmethod
+    def values_of(uploaded_file, *, name: str, actor) -> dict:
+        """The stored-file fields of an upload (the file itself, its name, size, type and uploader)."""
+        content_type = getattr(uploaded_file, "content_type", "") or ""
+        return {"file": uploaded_file, "original_name": name, "size": uploaded_file.size,
+                "content_type": content_type, "uploaded_by": actor}  # fmt: skip
+
+
+class Attachment(StoredFile):
     """Evidence (R-FL-8). There is no delete in the UI or API; only an administrator may remove one."""
 
     class Kind(models.TextChoices):
@@ -98,19 +123,10 @@ class Attachment(models.Model):
     order = models.ForeignKey("tickets.WorkOrder", on_delete=models.PROTECT, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     file = models.FileField(_("file"), upload_to=attachment_path)
-    original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size (bytes)"))
-    content_type = models.CharField(_("content type"), max_length=100, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 REPLY_REVIEW = ("status", "reviewed_by", "reviewed_at", "review_note")

@@ -75,9 +75,8 @@ def attachment_add(*, order_id: int, actor, uploaded_file, kind: str = Attachmen
         }
     )
     attachment = Attachment.objects.create(
-        order=order, kind=kind, file=uploaded_file, original_name=name, size=uploaded_file.size,
-        content_type=getattr(uploaded_file, "content_type", "") or "", uploaded_by=actor,
-    )  # fmt: skip
+        order=order, kind=kind, **Attachment.values_of(uploaded_file, name=name, actor=actor)
+    )
     timeline_append(
         order=order, actor=actor, kind="attachment", note=name,
         data={"attachment_id": attachment.id, "size": attachment.size, "kind": kind},
