@@ -14,6 +14,7 @@ from .models import (
     Dispute,
     DisputeEvent,
     Evidence,
+    FeeCategory,
     GatewayCredit,
     MultiplierPolicy,
     Refund,
@@ -30,6 +31,12 @@ class CauseAdmin(admin.ModelAdmin):
 @admin.register(MultiplierPolicy)
 class MultiplierPolicyAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "company_cause", "multiplier", "is_active"]
+
+
+@admin.register(FeeCategory)
+class FeeCategoryAdmin(admin.ModelAdmin):
+    list_display = ["category_name", "is_active"]
+    list_editable = ["is_active"]
 
 
 @admin.register(ApprovalThreshold)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from complaints.models import ComplaintCategory
 from tickets.models import StoredFile
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -67,6 +68,31 @@ class MultiplierPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ×{self.multiplier}"
+
+
+class FeeCategory(models.Model):
+    """R-TD-1: a top-level complaint category whose complaints are fee complaints: the order page offers a
+    dispute on them. Named, not linked: the category tree is loaded after migrations (load_reference_data), so
+    the seed row (通信费用, migration 0004) cannot point at a row that does not exist yet; top-level names are
+    unique (complaints' category_unique_top_level_name) and the admin accepts only a name that exists."""
+
+    category_name = models.CharField(
+        _("top-level complaint category"), max_length=100, unique=True,
+        help_text=_("The name of a top-level complaint category, e.g. 通信费用."),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("fee complaint category")
+        verbose_name_plural = _("fee complaint categories")
+        ordering = ["category_name"]
+
+    def __str__(self) -> str:
+        return self.category_name
+
+    def clean(self) -> None:
+        if not ComplaintCategory.objects.filter(parent=None, name=self.category_name).exists():
+            raise ValidationError({"category_name": _("No top-level complaint category has this name.")})
 
 
 class ApprovalThreshold(models.Model):

@@ -19,6 +19,7 @@ from .models import (
     Cause,
     Dispute,
     DisputeEvent,
+    FeeCategory,
     MultiplierPolicy,
     Refund,
     RemedyForm,
@@ -140,9 +141,6 @@ def users_with_perm(perm: str):
 # found by their seed keys (seeded by fixtures/reply_scripts.json and tariff_disputes migration 0003).
 RECHARGE_SCRIPT_KEYS = {True: "recharge-card-bought-at-hall", False: "recharge-card-bought-elsewhere"}
 
-# The top-level complaint category of fee complaints (categories have no code; the top-level name is unique).
-FEE_CATEGORY_NAME = "通信费用"
-
 
 def recharge_card_script(*, dispute: Dispute) -> str:
     """R-TD-7: where the card was bought selects the script ("" when not a recharge-card case, unknown, or the
@@ -154,10 +152,10 @@ def recharge_card_script(*, dispute: Dispute) -> str:
 
 
 def order_is_fee_complaint(*, order) -> bool:
-    """R-TD-1: a dispute is opened from a complaint whose category is under the top-level 通信费用."""
+    """R-TD-1: a dispute is offered from a complaint under a fee category (data: FeeCategory, seeded 通信费用)."""
     if order.order_type != OrderType.COMPLAINT or order.category_id is None:
         return False
-    return order.category.top_level().name == FEE_CATEGORY_NAME
+    return FeeCategory.objects.filter(category_name=order.category.top_level().name, is_active=True).exists()
 
 
 def recharge_card_statistics() -> dict[str, int]:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from complaints.numbers import normalize_number, validate_phone_number
 from complaints.services import customer_get_or_create
 from org.selectors import user_unit_ids
-from tickets.models import WorkOrder
+from tickets.models import OrderType, WorkOrder
 from tickets.permissions import order_visible_to
 from tickets.services import attachment_file_errors
 
@@ -83,6 +83,8 @@ def dispute_create(
             order = WorkOrder.objects.select_related("customer", "accepting_unit").filter(pk=order_id).first()
             if order is None or not order_visible_to(order, actor):
                 raise WorkOrder.DoesNotExist  # → 404: an order you may not see is not disclosed
+            if order.order_type != OrderType.COMPLAINT:
+                errors["order_id"] = [_("A dispute is opened from a complaint order (or as an internal check).")]
     elif order_id is not None:
         errors["order_id"] = [_("An internal check has no complaint order.")]
     units = sorted(user_unit_ids(user=actor))

@@ -6,8 +6,11 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 
 from complaints.models import ReplyScript
+from tariff_disputes import services
+from tariff_disputes.models import Dispute, FeeCategory
 from tariff_disputes.selectors import RECHARGE_SCRIPT_KEYS, order_is_fee_complaint, recharge_card_script
 from tests.factories import another_number, category_leaf, work_order_make
 
@@ -127,3 +130,43 @@ def test_internal_check_still_opens_from_the_list(world, login):
         },
     )
     assert created.status_code == 302
+
+
+# --- 5. which categories are fee complaints is data (R-TD-1); only complaints open disputes ------------------
+def test_fee_categories_are_admin_data_seeded_with_the_rule_books_category(world, fee_order, login):
+    assert FeeCategory.objects.filter(category_name="通信费用", is_active=True).exists()  # migration 0004
+    other = work_order_make(actor=world.clerk, accepted_number=another_number())  # 信息安全 → 充值卡
+    assert not order_is_fee_complaint(order=other)
+
+    # when an administrator adds the other top-level category and retires 通信费用
+    FeeCategory.objects.create(category_name=other.category.top_level().name)
+    FeeCategory.objects.filter(category_name="通信费用").update(is_active=False)
+
+    # then the other category's complaints are offered a dispute, and 通信费用's no longer are
+    assert order_is_fee_complaint(order=other)
+    assert "data-open-dispute" in login(world.clerk).get(f"/orders/{other.pk}/").content.decode()
+    assert not order_is_fee_complaint(order=fee_order)
+
+
+def test_fee_category_must_name_an_existing_top_level_category(world):
+    with pytest.raises(ValidationError) as refused:
+        FeeCategory(category_name="没有这个分类").full_clean()
+    assert "category_name" in refused.value.message_dict
+    leaf = category_leaf()
+    with pytest.raises(ValidationError):
+        FeeCategory(category_name=leaf.name).full_clean()  # a leaf's name is not a top-level category
+    FeeCategory(category_name=leaf.top_level().name).full_clean()  # an existing top-level name is accepted
+
+
+def test_a_dispute_from_a_consultation_is_refused_naming_the_order(world):
+    consultation = work_order_make(
+        actor=world.clerk, accepted_number=another_number(), order_type="consultation",
+        call_reason_id=world.call_reason.id, handling_method="record",
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        services.dispute_create(
+            actor=world.clerk, order_id=consultation.id, billing_period="2026-10", disputed_amount="5",
+            charge_items="短信费",
+        )  # fmt: skip
+    assert "order_id" in refused.value.message_dict
+    assert not Dispute.objects.exists()
