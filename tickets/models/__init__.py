@@ -1,3 +1,4 @@
+from .batch import Batch, BatchCandidate, BatchLogEntry, BatchMembership, BatchRules
 from .choices import (
     Channel,
     FinalReplyMethod,
@@ -26,6 +27,11 @@ from .tallies import ClockHourTally, ClockTallyHour
 
 __all__ = [
     "Attachment",
+    "Batch",
+    "BatchCandidate",
+    "BatchLogEntry",
+    "BatchMembership",
+    "BatchRules",
     "StoredFile",
     "Callback",
     "Channel",
