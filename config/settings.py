@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -260,6 +261,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tariff_disputes.tasks.refunds_reconcile_task",
         "schedule": 86400.0,
         "options": {"expires": 82800},
+    },
+    # R-WO-9: yesterday's breaches to each first-contact owner in one notice, at 08:00 (idempotent per owner and day).
+    "breach-digest": {
+        "task": "deadlines.tasks.breach_digest_task",
+        "schedule": crontab(hour=8, minute=0),
+        "options": {"expires": 3600},
     },
 }
 

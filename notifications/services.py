@@ -231,6 +231,13 @@ def notification_mark_read(
     return Notification.objects.get(pk=notification_id, recipient=user)
 
 
+def notification_mark_order_read(*, user: AbstractBaseUser, order_id: int | None, now: datetime | None = None) -> int:
+    """Mark `user`'s unread notifications about one order (None: those about no order) read; returns how many."""
+    rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    rows = rows.filter(order__isnull=True) if order_id is None else rows.filter(order_id=order_id)
+    return rows.update(read_at=now or timezone.now())
+
+
 def notification_mark_all_read(*, user: AbstractBaseUser, now: datetime | None = None) -> int:
     """Mark every unread notification of `user` read; returns how many changed."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now or timezone.now())

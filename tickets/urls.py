@@ -27,4 +27,6 @@ urlpatterns = [
     path("queues/<slug:name>/", queues.queue, name="queue"),
     path("notifications/", notifications.inbox, name="inbox"),
     path("notifications/read-all/", notifications.inbox_mark_all_read, name="inbox-read-all"),
+    path("notifications/<int:notification_id>/read/", notifications.inbox_mark_read, name="inbox-read"),
+    path("notifications/orders/<int:order_id>/read/", notifications.inbox_mark_order_read, name="inbox-read-order"),
 ]
