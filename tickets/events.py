@@ -11,7 +11,13 @@ the layers that know nothing of orders (deadlines): the one copy of a rule stays
   counts it from the failed attempt's `occurred_at`.
 - FLAGS_CHANGED: `changed`, the flags and their new values (R-CLK-RECALC).
 - HANDLING_EXTENDED: `due_at`, the approved new handling deadline (R-FL-7).
-- APPOINTMENT_MOVED: `appointed_at`, the new appointed time (R-CLK-APPT)."""
+- APPOINTMENT_MOVED: `appointed_at`, the new appointed time (R-CLK-APPT).
+- REASSIGNED (a supervisor gave the order to another member of its handling unit) and UNIT_REASSIGNED (to
+  another handling unit, back to `dispatched` for it; the dispatch cycle is the same): `due_at`, the handling
+  deadline (kept, or the new one), `previous_unit_id`, `previous_assignee_id`.
+- HANDLING_DUE_RESET: `due_at`, a new handling deadline a supervisor set on reassigning; the handle policy's
+  rows (deadlines migration 0008) cancel the live handling clock (a breach stays recorded) and start one counting
+  to the new deadline, as a dispatch does (R-CLK-HANDLE)."""
 
 from django.db import models
 from django.dispatch import Signal
@@ -33,6 +39,9 @@ class OrderEvent(models.TextChoices):
     FLAGS_CHANGED = "flags_changed"
     HANDLING_EXTENDED = "handling_extended"
     APPOINTMENT_MOVED = "appointment_moved"
+    REASSIGNED = "reassigned"
+    UNIT_REASSIGNED = "unit_reassigned"
+    HANDLING_DUE_RESET = "handling_due_reset"
 
 
 order_event = Signal()

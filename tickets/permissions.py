@@ -68,3 +68,28 @@ def can_log_contact(order, user) -> bool:
 
 def can_unmask(order, user) -> bool:
     return user.has_perm("tickets.unmask_number") and order_visible_to(order, user)
+
+
+def can_supervise(order, user) -> bool:
+    """Who may remind and escalate (issue 13 §4): the supervisors of the overdue and at-risk queues (branch-level
+    staff, dispatchers, a unit's supervisor) on an order they see."""
+    if not order_visible_to(order, user):
+        return False
+    if user_is_branch_level(user=user) or user.has_perm("tickets.dispatch_workorder"):
+        return True
+    return user.supervised_units.exists()
+
+
+def can_reassign(order, user) -> bool:
+    """改派 to another member of the handling unit: a dispatcher (any order they see), or the supervisor of the
+    handling unit (the nearest one at or above it, as for breaches)."""
+    if not order_visible_to(order, user) or order.handling_unit_id is None:
+        return False
+    if user.has_perm("tickets.dispatch_workorder"):
+        return True
+    return unit_supervisor_map().get(order.handling_unit_id) == user.id
+
+
+def can_reassign_unit(order, user) -> bool:
+    """改派 to another handling unit (back to dispatched for it): dispatchers only, as dispatching itself."""
+    return can_dispatch(order, user)

@@ -210,6 +210,23 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
         self.handling_due_at = due_at
         self.cycle += 1
 
+    @transition(
+        field=state, source=[S.DISPATCHED, S.PROCESSING], target=S.PROCESSING, permission=perms.can_reassign
+    )  # fmt: skip
+    def reassign(self, *, to) -> None:
+        """改派 within the handling unit (issue 13 §4): a supervisor gives the order to another member; a dispatched
+        order is taken on their behalf. The dispatch cycle and the handling deadline stay (the service may set one)."""
+        self.assignee = to
+
+    @transition(
+        field=state, source=[S.DISPATCHED, S.PROCESSING], target=S.DISPATCHED, permission=perms.can_reassign_unit
+    )  # fmt: skip
+    def reassign_unit(self, *, unit) -> None:
+        """改派 to another handling unit: back to dispatched for it, in the same dispatch cycle (not R-FL-6's
+        second dispatch); who dispatched and when stay as they were."""
+        self.handling_unit = unit
+        self.assignee = None
+
     @transition(field=state, source=S.DISPATCHED, target=S.PROCESSING, permission=perms.can_claim)
     def claim(self, *, by) -> None:
         self.assignee = by

@@ -20,6 +20,9 @@ TRANSITION_LABELS = {
     "contact": gettext_lazy("Log a contact"),
     "flags": gettext_lazy("Change the flags"),
     "urge": gettext_lazy("Log an urge"),
+    "remind": gettext_lazy("Remind"),
+    "reassign": gettext_lazy("Reassign"),
+    "escalate": gettext_lazy("Escalate"),
 }
 
 

@@ -34,6 +34,10 @@ TIMELINE_LABELS = {
     "extension_rejected": gettext_lazy("Extension rejected"),
     "urge": gettext_lazy("Customer urged"),
     "appointment_moved": gettext_lazy("Appointment moved"),
+    "remind": gettext_lazy("Supervisor reminded"),
+    "reassign": gettext_lazy("Reassigned"),
+    "reassign_unit": gettext_lazy("Reassigned to another unit"),
+    "escalate": gettext_lazy("Escalated to the supervisor"),
 }
 
 
