@@ -31,7 +31,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.WorkOrderAdminConfig",  # django.contrib.admin with the site titled 工单系统管理
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
-    "axes",
+    "config.apps.AxesConfig",  # django-axes, named in the admin's language
     "csp",
     "pgtrigger",  # R-AUD-1: append-only triggers declared on the models (tickets/models/append_only.py)
     "org",
