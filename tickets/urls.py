@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import actions, clocks, dashboard, intake, notifications, order, queues
+from .views import actions, call, clocks, dashboard, intake, notifications, order, queues, search
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -21,10 +21,13 @@ urlpatterns = [
     path("orders/<int:pk>/", order.order_detail, name="order-detail"),
     path("orders/<int:pk>/clocks/", clocks.order_clocks, name="order-clocks"),
     path("orders/<int:pk>/unmask/", order.order_unmask, name="order-unmask"),
+    path("orders/<int:pk>/call/", call.order_call, name="order-call"),
     path("orders/<int:pk>/attachments/<int:attachment_id>/", order.attachment_download, name="attachment-download"),
     path("orders/<int:pk>/do/<slug:name>/", actions.order_action, name="order-action"),
     path("queues/counts/", queues.nav_counts, name="nav-counts"),
     path("queues/<slug:name>/", queues.queue, name="queue"),
+    path("search/", search.search, name="search"),
+    path("customers/<int:pk>/history/", search.customer_history, name="customer-history"),
     path("notifications/", notifications.inbox, name="inbox"),
     path("notifications/read-all/", notifications.inbox_mark_all_read, name="inbox-read-all"),
     path("notifications/<int:notification_id>/read/", notifications.inbox_mark_read, name="inbox-read"),

@@ -14,6 +14,7 @@ from org.api import ApiTokenViewSet, OrgUnitViewSet, TokenObtainView
 
 from .clocks import ClockViewSet
 from .lookups import CustomerViewSet, OrderNumberSearchView
+from .search import CustomerOrdersView, OrderSearchView
 from .views import ExtensionViewSet, WorkOrderViewSet
 
 router = DefaultRouter()
@@ -34,5 +35,7 @@ urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("due-time/", DueTimeView.as_view(), name="due-time"),
     path("orders/search/", OrderNumberSearchView.as_view(), name="order-search"),  # by number, POSTed (R-SEC-2)
+    path("search/", OrderSearchView.as_view(), name="search"),  # the term POSTed (R-SEC-2)
+    path("customers/<int:pk>/orders/", CustomerOrdersView.as_view(), name="customer-orders"),
     path("", include(router.urls)),
 ]

@@ -1,0 +1,177 @@
+"""Issue 13 §1: the search over every order a user may see, in any state — by order number, full number or its
+last digits, customer name and words of the request — ranked, and never with a full number in a URL (R-SEC-2)."""
+
+import pytest
+from django.test import Client
+
+from tests.factories import CustomerFactory, another_number, work_order_at, work_order_make
+from tickets.models import OrderState
+from tickets.search import order_search_hits, search_term_parse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clocks(db):
+    """Calendars and the SPEC §3.2 clock policies: orders made after this get their clocks."""
+    from deadlines.policies import clock_policies_seed
+    from deadlines.selectors import calendar_cache_clear
+    from deadlines.services import calendar_seed_defaults
+
+    calendar_cache_clear()
+    calendar_seed_defaults()
+    clock_policies_seed()
+    yield
+    calendar_cache_clear()
+
+
+def found(user, text: str) -> list[tuple[int, int]]:
+    return list(order_search_hits(user=user, term=search_term_parse(text)))
+
+
+def ids(user, text: str) -> list[int]:
+    return [pk for pk, _rank in found(user, text)]
+
+
+def client_of(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def test_a_closed_order_is_found_by_the_last_4_digits_of_its_number(world):
+    # given an order closed last week on a number ending 4821
+    closed = work_order_at(OrderState.CLOSED, world=world, accepted_number="13712344821")
+    # when the hall searches for the last 4 digits, then it is found, as a number match
+    assert found(world.clerk, "4821") == [(closed.pk, 1)]
+    assert ids(world.clerk, "2344821") == [closed.pk]  # a longer ending works too
+    assert ids(world.clerk, "1371234") == []  # the start of a number is not its end
+
+
+def test_a_closed_order_is_found_by_a_word_of_its_request(world):
+    closed = work_order_at(
+        OrderState.CLOSED, world=world, accepted_number=another_number(), content="家里宽带晚上频繁掉线。"
+    )
+    work_order_make(actor=world.clerk, accepted_number=another_number(), content="套餐资费咨询。")
+    assert found(world.clerk, "掉线") == [(closed.pk, 3)]
+    assert ids(world.clerk, "宽带晚上") == [closed.pk]
+
+
+def test_a_full_number_finds_the_accepted_and_the_contact_number_and_nothing_else(world):
+    number = another_number()
+    by_accepted = work_order_make(actor=world.clerk, accepted_number=number)
+    by_contact = work_order_make(actor=world.clerk, accepted_number=another_number(), contact_number=number)
+    work_order_make(actor=world.clerk, accepted_number=another_number(), content=f"客户另有号码 {number}。")
+    assert set(ids(world.clerk, number)) == {by_accepted.pk, by_contact.pk}
+    assert set(ids(world.clerk, f"+86 {number[:3]} {number[3:7]} {number[7:]}")) == {by_accepted.pk, by_contact.pk}
+
+
+def test_ranking_exact_number_then_number_part_then_name_then_content(world):
+    # given orders that match "5566" or a name in different ways, the weaker matches accepted later
+    by_suffix = work_order_make(actor=world.clerk, accepted_number="13700005566")
+    by_content = work_order_make(
+        actor=world.clerk, accepted_number=another_number(), content="客户卡号尾号5566被扣费。"
+    )
+    named = CustomerFactory(number=another_number(), name="欧阳娜娜")
+    by_name = work_order_make(actor=world.clerk, accepted_number=named.number, customer={"name": "欧阳娜娜"})
+    mentions_name = work_order_make(actor=world.clerk, accepted_number=another_number(), content="代欧阳娜娜投诉。")
+    # then: the number part before the content, the name before the content
+    assert found(world.clerk, "5566") == [(by_suffix.pk, 1), (by_content.pk, 3)]
+    assert found(world.clerk, "欧阳娜娜") == [(by_name.pk, 2), (mentions_name.pk, 3)]
+    # and an order number is an exact match, first
+    assert found(world.clerk, by_content.number)[0] == (by_content.pk, 0)
+    assert found(world.clerk, by_content.number.lower())[0] == (by_content.pk, 0)
+
+
+def test_within_a_rank_open_orders_come_first_then_the_newest(world):
+    older_open = work_order_make(actor=world.clerk, accepted_number="13700017788")
+    newer_closed = work_order_at(OrderState.CLOSED, world=world, accepted_number="13700027788")
+    newest_open = work_order_make(actor=world.clerk, accepted_number="13700037788")
+    assert ids(world.clerk, "7788") == [newest_open.pk, older_open.pk, newer_closed.pk]
+
+
+def test_another_halls_order_is_not_found_by_anything(world):
+    # given an order of the northern hall (SPEC §1: the southern clerk does not see it)
+    north = work_order_make(actor=world.clerk_north, accepted_number="13700049911", content="北区营业厅排队太久。")
+    for text in ("9911", north.accepted_number, north.number, "排队太久", "张先生"):
+        assert north.pk not in ids(world.clerk, text), text
+        assert north.pk in ids(world.clerk_north, text), text
+        assert north.pk in ids(world.dispatcher, text), text  # branch level sees every order
+
+
+def test_terms_that_match_nothing_or_cannot_be_stored_find_nothing(world):
+    work_order_make(actor=world.clerk)
+    assert found(world.clerk, "") == [] and found(world.clerk, "   ") == []
+    assert found(world.clerk, "x") == []  # one character: no content search
+
+
+# --- the browser's search: POST, then a key in the URL (R-SEC-2) -------------------------------------------------
+def test_the_top_bar_posts_the_term_and_the_results_url_carries_only_a_key(world):
+    order = work_order_at(OrderState.CLOSED, world=world, accepted_number="13712340042")
+    client = client_of(world.clerk)
+    assert "data-search-box" in client.get("/").content.decode()  # the box is in the top bar
+    response = client.post("/search/", {"q": order.accepted_number})
+    assert response.status_code == 303
+    location = response["Location"]
+    assert location.startswith("/search/?k=") and "0042" not in location and order.accepted_number not in location
+    page = client.get(location)
+    html = page.content.decode()
+    assert page.status_code == 200 and f'data-result="{order.number}"' in html and 'data-state="closed"' in html
+    assert "no-store" in page["Cache-Control"]
+    # the same key in another session finds nothing: the term lives in the session that typed it
+    assert "data-result=" not in client_of(world.clerk_north).get(location).content.decode()
+
+
+def test_a_get_with_a_term_in_the_url_does_not_search(world):
+    order = work_order_make(actor=world.clerk)
+    html = client_of(world.clerk).get(f"/search/?q={order.accepted_number}").content.decode()
+    assert "data-search-results" not in html and f'data-result="{order.number}"' not in html
+
+
+def test_a_bad_term_is_a_400_naming_q(world):
+    response = client_of(world.clerk).post("/search/", {"q": "掉\x00线"})
+    assert response.status_code == 400 and 'data-error-field="q"' in response.content.decode()
+
+
+def test_the_results_show_state_type_category_handler_and_next_deadline(world, clocks):
+    order = work_order_at(OrderState.PROCESSING, world=world, accepted_number="13712343131")
+    client = client_of(world.dispatcher)
+    html = client.get(client.post("/search/", {"q": "3131"})["Location"]).content.decode()
+    row = html[html.index(f'data-result="{order.number}"') :].split("</tr>")[0]
+    assert "Processing" in row or order.get_state_display() in row
+    assert world.dept_billing.name in row and world.handler.get_full_name() in row
+    assert "分销商充值卡" in row and order.get_order_type_display() in row
+    assert (
+        order.clocks.filter(state="running").order_by("due_at").first().due_at.astimezone().strftime("%Y-%m-%d") in row
+    )
+
+
+# --- the API --------------------------------------------------------------------------------------------------
+def test_the_api_search_is_a_post_and_ranks_like_the_browser(world, api):
+    closed = work_order_at(OrderState.CLOSED, world=world, accepted_number="13712345151", content="话费被多扣。")
+    api.force_authenticate(world.clerk)
+    response = api.post("/api/v1/search/", {"q": "5151"}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == 1 and body["results"][0]["id"] == closed.pk
+    assert body["results"][0]["match"] == "number_part" and body["results"][0]["state"] == "closed"
+    assert body["results"][0]["accepted_number"] == "137****5151"
+    assert "no-store" in response["Cache-Control"]
+    assert api.post("/api/v1/search/", {"q": "多扣"}, format="json").json()["results"][0]["match"] == "content"
+
+
+@pytest.mark.parametrize("body", [{}, {"q": ""}, {"q": "  "}, {"q": "a\x00"}, {"q": "长" * 101}, {"q": ["x"]}])
+def test_the_api_search_refuses_bad_terms_with_a_400_naming_q(world, api, body):
+    api.force_authenticate(world.clerk)
+    response = api.post("/api/v1/search/", body, format="json")
+    assert response.status_code == 400 and "q" in response.json()
+
+
+def test_the_api_search_refuses_a_term_in_the_url(world, api):
+    api.force_authenticate(world.clerk)
+    response = api.get("/api/v1/search/", {"q": "13812345678"})
+    assert response.status_code == 400 and "POST" in response.json()["q"][0]
+
+
+def test_the_api_search_needs_authentication(api):
+    assert api.post("/api/v1/search/", {"q": "5151"}, format="json").status_code == 401
