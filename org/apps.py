@@ -7,6 +7,10 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from .names import names_install
         from .tokens import signals_connect
 
         signals_connect()
+        names_install(get_user_model())
