@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tickets",
     "escalation",  # above tickets: major complaints (SPEC §4)
     "tariff_disputes",  # above tickets: tariff disputes and refunds (SPEC §5)
+    "holiday_duty",  # above tickets: holiday duty (SPEC §6)
 ]
 
 MIDDLEWARE = [
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "tickets.context_processors.workspace",
                 "escalation.context_processors.escalation",
                 "tariff_disputes.context_processors.tariff_disputes",
+                "holiday_duty.context_processors.holiday_duty",
             ],
         },
     },
@@ -255,6 +257,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.declaration_reminders_task",
         "schedule": 300.0,
         "options": {"expires": 240},
+    },
+    # R-HD-4: late holiday feedback starts the escalation ladder; due escalations climb a level (holiday_duty).
+    "holiday-duty-sweep": {
+        "task": "holiday_duty.tasks.holiday_duty_sweep_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # R-HD-6 roster gaps 14 days ahead, R-HD-4 yesterday's escalation summary: once per day each (idempotent).
+    "holiday-duty-roster-gaps": {
+        "task": "holiday_duty.tasks.roster_gaps_warn_task",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    "holiday-duty-daily-summary": {
+        "task": "holiday_duty.tasks.escalation_daily_summary_task",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
     },
     # R-TD-6: refunds stuck or disagreeing with the billing gateway, raised to the CS centre once a day.
     "refunds-reconcile": {
