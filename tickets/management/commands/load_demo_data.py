@@ -60,6 +60,8 @@ class Command(BaseCommand):
             self.create_orders(users)
         if apps.is_installed("escalation"):  # by name: tickets imports nothing of the apps above it
             call_command("load_escalation_demo", stdout=self.stdout)
+        if apps.is_installed("holiday_duty"):
+            call_command("load_holiday_duty_demo", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo users ready (password: {demo_password()})."))
 
     @transaction.atomic

@@ -1,6 +1,8 @@
 import json
 
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from complaints.services import reference_seed, reply_scripts_seed
@@ -27,4 +29,6 @@ class Command(BaseCommand):
         holiday_seed_from_chinese_calendar()
         clock_policies_seed()
         work_order_rules_seed()
+        if apps.is_installed("holiday_duty"):  # by name: tickets imports nothing of the apps above it
+            call_command("load_holiday_duty_reference", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Reference data loaded."))

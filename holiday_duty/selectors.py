@@ -1,0 +1,238 @@
+"""Reads of holiday duty: duty days (R-HD-1, from the deadlines calendar), who is on duty (R-HD-6), the queue,
+the call tasks, the day's log (R-HD-5) and its export, unsigned handovers (R-HD-7), counts for the nav."""
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from openpyxl import Workbook
+
+from deadlines.selectors import calendar_compiled
+
+from .models import (
+    OPEN_STATES,
+    CallTask,
+    CoveredGroup,
+    DutyHall,
+    DutyLogEntry,
+    DutyOrder,
+    Handover,
+    RosterGap,
+    Shift,
+)
+
+WORKDAY_CALENDAR = "CAL-WORKDAY"
+WORK = "holiday_duty.work_duty"
+LEAD = "holiday_duty.lead_shift"
+
+
+# --- duty days (R-HD-1) -------------------------------------------------------------------------------------
+def duty_day_is(*, day: date, hall: DutyHall) -> bool:
+    """A day CAL-WORKDAY marks non-working: a statutory rest day, or an ordinary weekend unless the hall's
+    data switches weekends off. A 调休 make-up Saturday is a working day, so never a duty day."""
+    calendar = calendar_compiled(WORKDAY_CALENDAR)
+    if calendar.is_working_day(day):
+        return False
+    if day in calendar.rest_days:
+        return True
+    return hall.weekends_are_duty_days
+
+
+def duty_days_between(*, start: date, end: date, hall: DutyHall) -> list[date]:
+    """Duty days from `start` to `end`, both included."""
+    days, day = [], start
+    while day <= end:
+        if duty_day_is(day=day, hall=hall):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    return start, start + timedelta(days=1)
+
+
+def covered_group_for(*, unit_id: int | None) -> CoveredGroup | None:
+    if not unit_id:
+        return None
+    return (
+        CoveredGroup.objects.select_related("hall", "unit")
+        .filter(unit_id=unit_id, is_active=True, hall__is_active=True)
+        .first()
+    )
+
+
+# --- who is on duty (R-HD-6) --------------------------------------------------------------------------------
+def shifts_at(*, hall: DutyHall, at: datetime) -> QuerySet[Shift]:
+    return Shift.objects.filter(hall=hall, starts_at__lte=at, ends_at__gt=at).select_related("person")
+
+
+def shift_list(*, hall: DutyHall, start: datetime, end: datetime) -> QuerySet[Shift]:
+    return (
+        Shift.objects.filter(hall=hall, starts_at__lt=end, ends_at__gt=start)
+        .select_related("person")
+        .order_by("starts_at", "person_id")
+    )
+
+
+def roster_gap_days(*, hall: DutyHall, today: date) -> list[date]:
+    """Duty days in the next `roster_warning_days` (today included) with any hour nobody is rostered for."""
+    gaps = []
+    for day in duty_days_between(start=today, end=today + timedelta(days=hall.roster_warning_days), hall=hall):
+        start, end = day_bounds(day)
+        covered_until = start
+        for shift in shift_list(hall=hall, start=start, end=end):
+            if shift.starts_at > covered_until:
+                break
+            covered_until = max(covered_until, shift.ends_at)
+        if covered_until < end:
+            gaps.append(day)
+    return gaps
+
+
+def roster_gaps_open(*, hall: DutyHall, today: date) -> list[date]:
+    """The gaps the dashboard shows: warned days still without cover, and any found now."""
+    return roster_gap_days(hall=hall, today=today)
+
+
+# --- visibility ---------------------------------------------------------------------------------------------
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def halls_of(*, user) -> QuerySet[DutyHall]:
+    """Halls the user works duty in (member with the duty role) or leads."""
+    if not _active(user):
+        return DutyHall.objects.none()
+    q = Q(shift_leader=user)
+    if user.has_perm(WORK) or user.has_perm(LEAD):
+        q |= Q(unit__members=user)
+    return DutyHall.objects.filter(q, is_active=True).distinct().select_related("unit")
+
+
+def duty_order_visible_list(*, user) -> QuerySet[DutyOrder]:
+    """Duty staff and shift leaders see their hall's queue; a handler, and each person the ladder reached,
+    the duty orders that concern them (so they can feed back by logging in, R-HD-3)."""
+    if not _active(user):
+        return DutyOrder.objects.none()
+    hall_ids = list(halls_of(user=user).values_list("id", flat=True))
+    q = Q(hall_id__in=hall_ids) | Q(handler=user) | Q(escalation__steps__person=user)
+    return (
+        DutyOrder.objects.filter(q)
+        .distinct()
+        .select_related("order", "hall__unit", "group__unit", "owner", "handler", "contact")
+        .order_by("landed_at", "id")
+    )
+
+
+def duty_order_visible_to(*, duty_order: DutyOrder, user) -> bool:
+    return duty_order_visible_list(user=user).filter(pk=duty_order.pk).exists()
+
+
+def duty_queue(*, hall: DutyHall) -> QuerySet[DutyOrder]:
+    return (
+        DutyOrder.objects.filter(hall=hall, state__in=OPEN_STATES)
+        .select_related("order", "group__unit", "owner", "handler", "contact", "escalation")
+        .order_by("feedback_due_at", "landed_at", "id")
+    )
+
+
+def call_task_visible_list(*, user) -> QuerySet[CallTask]:
+    return CallTask.objects.filter(duty_order__in=duty_order_visible_list(user=user).values("id")).select_related(
+        "duty_order__order", "callee", "assigned_to"
+    )
+
+
+def call_tasks_open(*, hall: DutyHall) -> QuerySet[CallTask]:
+    return (
+        CallTask.objects.filter(duty_order__hall=hall, outcome="")
+        .select_related("duty_order__order", "callee", "assigned_to")
+        .order_by("created_at", "id")
+    )
+
+
+# --- the duty log (R-HD-5) ----------------------------------------------------------------------------------
+def log_visible_list(*, user) -> QuerySet[DutyLogEntry]:
+    return DutyLogEntry.objects.filter(hall__in=halls_of(user=user)).select_related(
+        "actor", "duty_order__order", "hall__unit"
+    )
+
+
+def log_of_day(*, hall: DutyHall, day: date) -> QuerySet[DutyLogEntry]:
+    return DutyLogEntry.objects.filter(hall=hall, day=day).select_related("actor", "duty_order__order")
+
+
+LOG_COLUMNS = ("时间", "类别", "工单", "记录人", "内容")
+
+
+def log_rows(*, entries) -> list[list[str]]:
+    rows = []
+    for entry in entries:
+        actor = entry.actor.get_full_name() or entry.actor.username if entry.actor else "系统"
+        order = entry.duty_order.order.number if entry.duty_order else ""
+        rows.append(
+            [f"{timezone.localtime(entry.at):%Y-%m-%d %H:%M}", entry.get_kind_display(), order, actor, entry.text]
+        )
+    return rows
+
+
+def log_csv(*, entries) -> bytes:
+    """UTF-8 with a BOM, so that Excel opens the Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(LOG_COLUMNS)
+    writer.writerows(log_rows(entries=entries))
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def log_xlsx(*, entries, title: str) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(list(LOG_COLUMNS))
+    for row in log_rows(entries=entries):
+        sheet.append(row)
+    for column, width in zip("ABCDE", (18, 14, 20, 14, 80), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- handovers (R-HD-7) -------------------------------------------------------------------------------------
+def handover_visible_list(*, user) -> QuerySet[Handover]:
+    if not _active(user):
+        return Handover.objects.none()
+    q = Q(hall__in=halls_of(user=user)) | Q(outgoing=user) | Q(incoming=user)
+    return (
+        Handover.objects.filter(q)
+        .distinct()
+        .select_related("outgoing", "incoming", "signed_by", "hall__unit")
+        .prefetch_related("items__duty_order__order")
+    )
+
+
+def handovers_unsigned(*, hall: DutyHall) -> QuerySet[Handover]:
+    return Handover.objects.filter(hall=hall, signed_at__isnull=True).select_related("outgoing", "incoming")
+
+
+def roster_gaps_warned(*, hall: DutyHall, today: date) -> QuerySet[RosterGap]:
+    return RosterGap.objects.filter(hall=hall, day__gte=today)
+
+
+# --- the navigation -----------------------------------------------------------------------------------------
+def nav_count(*, user) -> int | None:
+    """None for users with no duty hall; else what waits: open duty orders, open calls, and (for a shift
+    leader) unsigned handovers."""
+    halls = list(halls_of(user=user))
+    if not halls:
+        return None
+    count = DutyOrder.objects.filter(hall__in=halls, state__in=("queued", "notified")).count()
+    count += CallTask.objects.filter(duty_order__hall__in=halls, outcome="").count()
+    led = [h for h in halls if h.shift_leader_id == user.id or user.has_perm(LEAD)]
+    if led:
+        count += Handover.objects.filter(hall__in=led, signed_at__isnull=True).count()
+    return count
