@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tickets",
     "escalation",  # above tickets: major complaints (SPEC §4)
     "tariff_disputes",  # above tickets: tariff disputes and refunds (SPEC §5)
+    "reports",  # on top: reads every app above for the reports (R-RP-1); nothing imports it
     "holiday_duty",  # above tickets: holiday duty (SPEC §6)
 ]
 
@@ -113,6 +114,7 @@ TEMPLATES = [
                 "tickets.context_processors.workspace",
                 "escalation.context_processors.escalation",
                 "tariff_disputes.context_processors.tariff_disputes",
+                "reports.context_processors.reports",
                 "holiday_duty.context_processors.holiday_duty",
             ],
         },

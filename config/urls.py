@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/escalation/", include("escalation.api_urls")),
     path("api/v1/tariff-disputes/", include("tariff_disputes.api_urls")),
+    path("api/v1/reports/", include("reports.api.urls")),
     path("api/v1/holiday-duty/", include("holiday_duty.api.urls")),
     path("api/v1/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("escalation/", include("escalation.urls")),
     path("tariff-disputes/", include("tariff_disputes.urls")),
+    path("reports/", include("reports.urls")),
     path("holiday-duty/", include("holiday_duty.urls")),
     path("", include("tickets.urls")),
 ]

@@ -1,0 +1,267 @@
+"""The order-based figures of a report (R-RP-1), summed from `reports.sources` rows: volumes, timeliness,
+satisfaction, first-contact resolution, repeat rate and urges. Each table says how it is counted (in
+Chinese: the branch's own words), so two people reading it get the same number."""
+
+from collections import defaultdict
+
+from django.utils.translation import gettext as _
+
+from complaints.models import ComplaintCategory
+from deadlines.clock_models import ClockKind
+from org.models import OrgUnit
+from tickets.models import Channel, OrderType, Urgency
+from tickets.models.choices import CallbackOutcome
+
+from .periods import Period
+from .sources import FLAGS, Scope, period_rows
+from .tables import Row, Section, Table, change, median, rate
+
+FLAG_LABELS = {
+    "is_major": "重大投诉",
+    "is_repeat": "重复投诉",
+    "is_batch": "批量投诉",
+    "is_escalated": "越级(升级)投诉",
+    "is_collective": "集中性问题",
+    "is_media": "涉及媒体",
+}
+NO_UNIT = "—"
+
+
+class Names:
+    """Labels of units and categories and each leaf's level-1 and level-2 ancestor, from two small queries."""
+
+    def __init__(self):
+        self.units = {u: (name, city) for u, name, city in OrgUnit.objects.values_list("id", "name", "city")}
+        parents, self.categories = {}, {}
+        for cid, name, parent in ComplaintCategory.objects.values_list("id", "name", "parent_id"):
+            parents[cid], self.categories[cid] = parent, name
+        self.levels: dict[int, tuple[int, int]] = {}
+        for cid in parents:
+            path, node, depth = [], cid, 0
+            while node is not None and depth < 20:
+                path.append(node)
+                node, depth = parents.get(node), depth + 1
+            path.reverse()
+            self.levels[cid] = (path[0], path[1] if len(path) > 1 else path[0])
+
+    def unit(self, unit_id) -> str:
+        return self.units.get(unit_id, (NO_UNIT, ""))[0]
+
+    def category(self, category_id) -> str:
+        return self.categories.get(category_id, _("(no category)"))
+
+
+def responsible_unit(row: dict):
+    """The unit a clock, callback or urge is put down to: the handling unit once dispatched, else the accepting."""
+    return row["handling_unit"] or row["accepting_unit"]
+
+
+def _sum_by(rows: list[dict], key, value="n") -> dict:
+    totals: dict = defaultdict(int)
+    for row in rows:
+        totals[key(row)] += row[value]
+    return totals
+
+
+def _volume_table(key, title, definition, now: dict, before: dict, labels: list[tuple], param: str) -> Table:
+    rows = []
+    for value, label in labels:
+        a, b = now.get(value, 0), before.get(value, 0)
+        if a or b:
+            rows.append(Row(key=str(value), label=str(label), values=[a, b, change(a, b)], filter={param: value}))
+    columns = [_("This period"), _("Previous period"), _("Change %")]
+    return Table(key, title, definition, columns, rows, chart_column=0, percent_columns=(2,))
+
+
+def volumes(*, orders: list[dict], previous: list[dict], names: Names) -> Section:
+    l1 = lambda r: names.levels.get(r["category"], (None, None))[0]  # noqa: E731
+    l2 = lambda r: names.levels.get(r["category"], (None, None))[1]  # noqa: E731
+    dims = [
+        ("type", _("By type"), "按受理时间计入当期的工单数，按工单类型（投诉/咨询/预约/业务受理/建议）分列。",
+         lambda r: r["order_type"], OrderType.choices, "order_type"),
+        ("category_l1", _("By category (level 1)"), "投诉工单按目录树一级分类计数；非投诉工单无分类，不计入。",
+         l1, None, "category_l1"),
+        ("category_l2", _("By category (level 2)"), "投诉工单按目录树二级分类计数（叶子在二级时即其本身）。",
+         l2, None, "category_l2"),
+        ("channel", _("By channel"),
+         "按受理渠道（来电、来人来访、传真信函、电子邮件/互联网、上级/外部转派、媒体）计数。",
+         lambda r: r["channel"], Channel.choices, "channel"),
+        ("city", _("By city"), "按客户归属地市（客户资料的“用户地市”）计数；未填地市的计入“—”。",
+         lambda r: r["city"] or NO_UNIT, None, "city"),
+        ("urgency", _("By urgency"), "按紧急程度（一般/紧急/特急）计数。",
+         lambda r: r["urgency"], Urgency.choices, "urgency"),
+    ]  # fmt: skip
+    tables = []
+    for key, title, definition, keyfn, choices, param in dims:
+        now, before = _sum_by(orders, keyfn), _sum_by(previous, keyfn)
+        if choices is None:
+            values = sorted(k for k in set(now) | set(before) if k is not None)
+            if key.startswith("category"):
+                choices = sorted(((v, names.category(v)) for v in values), key=lambda c: -now.get(c[0], 0))
+            else:
+                choices = sorted(((v, v) for v in values), key=lambda c: -now.get(c[0], 0))
+        tables.append(
+            _volume_table(
+                key, title, definition + "环比：与上一同长周期相比的增减百分比。", now, before, choices, param
+            )
+        )
+    flag_now = {f: sum(r["n"] for r in orders if r[f]) for f in FLAGS}
+    flag_before = {f: sum(r["n"] for r in previous if r[f]) for f in FLAGS}
+    total_now, total_before = sum(r["n"] for r in orders), sum(r["n"] for r in previous)
+    flags = _volume_table(
+        "flags", _("By flag"),
+        "带有各标识的工单数（一张工单可带多个标识，故各行之和可大于总量）；标识以统计时工单的状态为准。",
+        flag_now, flag_before, list(FLAG_LABELS.items()), "flag",
+    )  # fmt: skip
+    flags.rows.insert(0, Row("total", _("All orders"), [total_now, total_before, change(total_now, total_before)], {}))
+    tables.append(flags)
+    return Section("volumes", _("Volumes"), tables)
+
+
+def timeliness(*, clocks: list[dict], lateness: list[dict], names: Names) -> Section:
+    columns = [_("Met"), _("Breached"), _("Timeliness %"), _("Median lateness (min)")]
+    definition = (
+        "及时率 = 按时完成数 ÷ (按时完成数 + 超时完成数)，按时限停止（完成）的时间计入当期，已取消的时限不计；"
+        "仍在计时或已超时未完成的时限在完成后才计入。超时中位数：超时完成的时限“完成时间 − 到期时间”"
+        "（取整秒）的精确中位数，以分钟显示。"
+    )
+    by_kind = defaultdict(lambda: [0, 0])
+    for row in clocks:
+        by_kind[row["kind"]][0] += row["met"]
+        by_kind[row["kind"]][1] += row["breached"]
+    late_kind = defaultdict(list)
+    for row in lateness:
+        late_kind[row["kind"]].append((row["seconds"], row["n"]))
+    kind_rows = []
+    for kind, label in ClockKind.choices:
+        met, breached = by_kind.get(kind, (0, 0))
+        kind_rows.append(Row(kind, str(label), [met, breached, rate(met, met + breached), _minutes(late_kind[kind])],
+                             {"kind": kind}))  # fmt: skip
+    by_unit = defaultdict(lambda: [0, 0])
+    for row in clocks:
+        by_unit[responsible_unit(row)][0] += row["met"]
+        by_unit[responsible_unit(row)][1] += row["breached"]
+    late_unit = defaultdict(list)
+    for row in lateness:
+        late_unit[responsible_unit(row)].append((row["seconds"], row["n"]))
+    unit_rows = [
+        Row(str(u), names.unit(u), [met, br, rate(met, met + br), _minutes(late_unit[u])], {"clock_unit": u})
+        for u, (met, br) in sorted(by_unit.items(), key=lambda item: names.unit(item[0]))
+    ]
+    return Section(
+        "timeliness", _("Timeliness"),
+        [
+            Table("by_kind", _("By clock kind"), definition, columns, kind_rows, 2, (2,), drill="clocks"),
+            Table("by_unit", _("By unit (all clock kinds)"),
+                  definition + "单位：已派单的计入处理单位，未派单的计入受理单位。", columns, unit_rows, 2, (2,),
+                  drill="clocks"),
+        ],
+    )  # fmt: skip
+
+
+def _minutes(pairs) -> float | None:
+    value = median(pairs)
+    return None if value is None else round(value / 60, 1)
+
+
+def satisfaction(*, callbacks: list[dict], names: Names) -> Section:
+    outcomes = list(CallbackOutcome.values)
+    columns = [str(label) for _v, label in CallbackOutcome.choices] + [_("Satisfaction %")]
+    definition = (
+        "按回访时间计入当期的回访记录（每个派单周期一次）。满意率 = (满意 + 基本满意) ÷ (满意 + 基本满意 + 不满意)；"
+        "联系不上的回访单列，不计入满意率的分母。"
+    )
+
+    def table(key, title, keyfn, label, param):
+        groups = defaultdict(lambda: dict.fromkeys(outcomes, 0))
+        for row in callbacks:
+            groups[keyfn(row)][row["outcome"]] += row["n"]
+        rows = []
+        for group, counts in sorted(groups.items(), key=lambda item: label(item[0])):
+            reached = counts["satisfied"] + counts["basically_satisfied"] + counts["unsatisfied"]
+            sat = rate(counts["satisfied"] + counts["basically_satisfied"], reached)
+            rows.append(Row(str(group), label(group), [counts[o] for o in outcomes] + [sat], {param: group}))
+        return Table(key, title, definition, columns, rows, chart_column=4, percent_columns=(4,), drill="callbacks")
+
+    l1 = lambda r: names.levels.get(r["category"], (None, None))[0]  # noqa: E731
+    return Section(
+        "satisfaction", _("Satisfaction (callbacks)"),
+        [
+            table("by_unit", _("By unit"), responsible_unit, names.unit, "callback_unit"),
+            table("by_category", _("By category (level 1)"), l1, names.category, "category_l1"),
+        ],
+    )  # fmt: skip
+
+
+def first_contact(*, orders: list[dict]) -> Section:
+    definition = (
+        "一次解决率 = 受理时即以“提交”或“直接答复”办结的工单数 ÷ 当期受理的全部工单数（按受理时间），按工单类型分列。"
+    )
+    rows = []
+    for kind, label in [*OrderType.choices, ("", _("All types"))]:
+        group = [r for r in orders if not kind or r["order_type"] == kind]
+        total, on_spot = sum(r["n"] for r in group), sum(r["n"] for r in group if r["on_spot"])
+        if total or not kind:
+            filt = {"on_spot": 1, **({"order_type": kind} if kind else {})}
+            rows.append(Row(kind or "all", str(label), [on_spot, total, rate(on_spot, total)], filt))
+    columns = [_("Closed on the spot"), _("Orders"), _("First-contact resolution %")]
+    return Section("first_contact", _("First-contact resolution"),
+                   [Table("by_type", _("By type"), definition, columns, rows, 2, (2,))])  # fmt: skip
+
+
+def repeats_and_urges(*, orders: list[dict], urges: list[dict], names: Names) -> Section:
+    complaints = [r for r in orders if r["order_type"] == OrderType.COMPLAINT]
+    by_unit = defaultdict(lambda: [0, 0])
+    for row in complaints:
+        by_unit[row["accepting_unit"]][0] += row["n"] if row["is_repeat"] else 0
+        by_unit[row["accepting_unit"]][1] += row["n"]
+    total_repeat = sum(v[0] for v in by_unit.values())
+    total = sum(v[1] for v in by_unit.values())
+    rows = [Row("all", _("All units"), [total_repeat, total, rate(total_repeat, total)],
+                {"order_type": "complaint", "flag": "is_repeat"})]  # fmt: skip
+    rows += [
+        Row(
+            str(u),
+            names.unit(u),
+            [rep, n, rate(rep, n)],
+            {"order_type": "complaint", "flag": "is_repeat", "accepting_unit": u},
+        )
+        for u, (rep, n) in sorted(by_unit.items(), key=lambda item: names.unit(item[0]))
+    ]
+    repeat = Table(
+        "repeat", _("Repeat rate"),
+        "重复投诉率 = 当期受理的重复投诉数 ÷ 当期受理的投诉数（按受理时间；重复投诉指客户对前次处理结果不满再次投诉、"
+        "关联前一工单的投诉），按受理单位分列。",
+        [_("Repeat complaints"), _("Complaints"), _("Repeat rate %")], rows, 2, (2,),
+    )  # fmt: skip
+    urge_units = _sum_by(urges, responsible_unit)
+    urge_rows = [Row("all", _("All units"), [sum(urge_units.values())], {})]
+    urge_rows += [
+        Row(str(u), names.unit(u), [n], {"urge_unit": u})
+        for u, n in sorted(urge_units.items(), key=lambda item: names.unit(item[0]))
+    ]
+    urge = Table(
+        "urges", _("Urges"),
+        "催办次数：当期内登记的催办（客户就未办结工单再次来电/来访催促）次数，按催办登记时间计；"
+        "单位：已派单的计入处理单位，未派单的计入受理单位。",
+        [_("Urges")], urge_rows, 0, drill="urges",
+    )  # fmt: skip
+    return Section("repeats", _("Repeat complaints and urges"), [repeat, urge])
+
+
+def order_sections(*, period: Period, scope: Scope, live_only: bool = False) -> list[Section]:
+    names = Names()
+    prev = period.previous()
+    orders = period_rows(source="orders", first=period.first, last=period.last, scope=scope, live_only=live_only)
+    previous = period_rows(source="orders", first=prev.first, last=prev.last, scope=scope, live_only=live_only)
+    clocks = period_rows(source="clocks", first=period.first, last=period.last, scope=scope, live_only=live_only)
+    lateness = period_rows(source="lateness", first=period.first, last=period.last, scope=scope, live_only=live_only)
+    callbacks = period_rows(source="callbacks", first=period.first, last=period.last, scope=scope, live_only=live_only)
+    urges = period_rows(source="urges", first=period.first, last=period.last, scope=scope, live_only=live_only)
+    return [
+        volumes(orders=orders, previous=previous, names=names),
+        timeliness(clocks=clocks, lateness=lateness, names=names),
+        satisfaction(callbacks=callbacks, names=names),
+        first_contact(orders=orders),
+        repeats_and_urges(orders=orders, urges=urges, names=names),
+    ]

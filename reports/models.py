@@ -1,0 +1,218 @@
+"""Daily tallies behind the reports (R-RP-1), the export audit and the monthly mail's claims.
+
+A finished day (Asia/Shanghai, 00:00–24:00 local) is counted once into these rows by beat
+(`reports.services.tallies`); the current day, and any day not counted yet, is counted live from the raw rows
+in the same shape, so a report is the sum of both. The rows keep the two unit columns of the visibility rule
+(SPEC §1: accepted at or handled by a unit of the user's subtree); the two person columns of that rule
+(orders the user accepted or handles outside their units) are few and counted live (`reports.selectors`).
+
+An order counts on the day it was accepted, as it stood when its day was counted. Orders still change after
+that day (dispatched to a unit, flagged major): a counted day whose orders changed since (`updated_at`) is
+counted again by beat (`daily_tallies_refresh`), so the tallies stay equal to a direct count. A clock counts
+on the day it stopped (met or breached: final), a callback on the day it was made, an urge on the day it was
+logged.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from deadlines.clock_models import ClockKind
+from tickets.models import Channel, OrderType, Urgency
+from tickets.models.append_only import AppendOnlyModel, append_only_triggers
+from tickets.models.choices import CallbackOutcome
+
+
+def _unit(name: str, null: bool = False):
+    return models.ForeignKey(
+        "org.OrgUnit", verbose_name=name, null=null, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+
+class TallyDay(models.Model):
+    """One row per counted day: its presence says the day's tallies exist (a quiet day has no tally rows)."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    counted_at = models.DateTimeField(_("counted at"))
+    orders = models.PositiveIntegerField(_("orders counted"), default=0)
+    clocks = models.PositiveIntegerField(_("clocks counted"), default=0)
+
+    class Meta:
+        verbose_name = _("counted day (日报统计)")
+        verbose_name_plural = _("counted days (日报统计)")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d}"
+
+
+class OrderDayTally(models.Model):
+    """Orders accepted on one day, by every dimension a report splits them by."""
+
+    day = models.DateField(_("day"))
+    accepting_unit = _unit(_("accepting unit"))
+    handling_unit = _unit(_("handling unit"), null=True)
+    order_type = models.CharField(_("type"), max_length=20, choices=OrderType.choices)
+    category = models.ForeignKey(
+        "complaints.ComplaintCategory", verbose_name=_("category"), null=True, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices)
+    on_spot = models.BooleanField(_("closed on the spot (提交/直接答复)"))
+    is_major = models.BooleanField(_("major complaint"))
+    is_repeat = models.BooleanField(_("repeat complaint"))
+    is_batch = models.BooleanField(_("batch complaint"))
+    is_escalated = models.BooleanField(_("escalated complaint"))
+    is_collective = models.BooleanField(_("collective problem (集中性问题)"))
+    is_media = models.BooleanField(_("media involved"))
+    n = models.PositiveIntegerField(_("orders"))
+
+    class Meta:
+        verbose_name = _("order tally (日)")
+        verbose_name_plural = _("order tallies (日)")
+        indexes = [models.Index(fields=["day"], name="report_order_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.order_type} {self.n}"
+
+
+class ClockDayTally(models.Model):
+    """Clocks stopped on one day (met or breached; cancelled ones are neither), by kind and unit."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ClockKind.choices)
+    accepting_unit = _unit(_("accepting unit"))
+    handling_unit = _unit(_("handling unit"), null=True)
+    met = models.PositiveIntegerField(_("met"))
+    breached = models.PositiveIntegerField(_("breached"))
+
+    class Meta:
+        verbose_name = _("clock tally (日)")
+        verbose_name_plural = _("clock tallies (日)")
+        indexes = [models.Index(fields=["day"], name="report_clock_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.met}/{self.met + self.breached}"
+
+
+class LatenessDayTally(models.Model):
+    """How late the breached clocks of one day stopped: one row per distinct lateness in whole seconds, with the
+    number of clocks that late. The median over any period and units is then exact (to the second), not an
+    estimate from buckets: sort the values of the period, walk the counts to the middle."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ClockKind.choices)
+    accepting_unit = _unit(_("accepting unit"))
+    handling_unit = _unit(_("handling unit"), null=True)
+    seconds = models.PositiveIntegerField(_("lateness (seconds)"))
+    n = models.PositiveIntegerField(_("clocks"))
+
+    class Meta:
+        verbose_name = _("lateness tally (日)")
+        verbose_name_plural = _("lateness tallies (日)")
+        indexes = [models.Index(fields=["day"], name="report_lateness_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.seconds}s ×{self.n}"
+
+
+class CallbackDayTally(models.Model):
+    """Callbacks made on one day, by outcome, the order's category and units."""
+
+    day = models.DateField(_("day"))
+    accepting_unit = _unit(_("accepting unit"))
+    handling_unit = _unit(_("handling unit"), null=True)
+    category = models.ForeignKey(
+        "complaints.ComplaintCategory", verbose_name=_("category"), null=True, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    outcome = models.CharField(_("outcome"), max_length=30, choices=CallbackOutcome.choices)
+    n = models.PositiveIntegerField(_("callbacks"))
+
+    class Meta:
+        verbose_name = _("callback tally (日)")
+        verbose_name_plural = _("callback tallies (日)")
+        indexes = [models.Index(fields=["day"], name="report_callback_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.outcome} {self.n}"
+
+
+class UrgeDayTally(models.Model):
+    """Urges (催办, R-SP-1) logged on one day, by the order's units."""
+
+    day = models.DateField(_("day"))
+    accepting_unit = _unit(_("accepting unit"))
+    handling_unit = _unit(_("handling unit"), null=True)
+    n = models.PositiveIntegerField(_("urges"))
+
+    class Meta:
+        verbose_name = _("urge tally (日)")
+        verbose_name_plural = _("urge tallies (日)")
+        indexes = [models.Index(fields=["day"], name="report_urge_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.n}"
+
+
+class ReportExport(AppendOnlyModel):
+    """Who exported what (an export carries customer data): written before the file is sent, never changed."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Report")
+        ORDERS = "orders", _("Order list")
+
+    at = models.DateTimeField(_("at"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT)
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    file_format = models.CharField(_("format"), max_length=10)
+    parameters = models.JSONField(_("parameters"), default=dict)
+    numbers_unmasked = models.BooleanField(_("numbers unmasked"), default=False)
+
+    class Meta:
+        verbose_name = _("report export (导出记录)")
+        verbose_name_plural = _("report exports (导出记录)")
+        ordering = ["-at", "-id"]
+        triggers = append_only_triggers()
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.kind}.{self.file_format}"
+
+
+class MonthlyReportRecipient(models.Model):
+    """An address the monthly report of a unit is mailed to (configured in the admin)."""
+
+    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(_("e-mail"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("monthly report recipient (月报收件人)")
+        verbose_name_plural = _("monthly report recipients (月报收件人)")
+        ordering = ["unit", "email"]
+        constraints = [models.UniqueConstraint(fields=["unit", "email"], name="report_recipient_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} → {self.email}"
+
+
+class MonthlyReportMail(models.Model):
+    """The claim of one unit's monthly report: inserted before the mail is sent, unique per unit and month, so a
+    second beat run (or a second worker) finds the claim and sends nothing."""
+
+    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported."))
+    claimed_at = models.DateTimeField(_("claimed at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list)
+
+    class Meta:
+        verbose_name = _("monthly report mail (月报邮件)")
+        verbose_name_plural = _("monthly report mails (月报邮件)")
+        ordering = ["-month", "unit"]
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], name="report_monthly_mail_once")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.month:%Y-%m}"
