@@ -8,8 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from complaints.numbers import mask_number, normalize_number
 
 from . import admin_customer, services  # noqa: F401  admin_customer: the customer page's audited reveal (R-SEC-2)
+from .batch_selectors import batch_rules_forget
 from .models import (
     Attachment,
+    Batch,
+    BatchCandidate,
+    BatchLogEntry,
+    BatchMembership,
+    BatchRules,
     Callback,
     ClockTallyHour,
     Contact,
@@ -232,3 +238,49 @@ class WorkOrderRulesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- batch complaints (R-SP-2) ---------------------------------------------------------------------------------
+@admin.register(BatchRules)
+class BatchRulesAdmin(admin.ModelAdmin):
+    """The batch-detection thresholds (R-SP-2, one row); changes are kept in the admin's history and apply to the
+    next complaint (this process at once, the others within batch_selectors.RULES_TTL_SECONDS)."""
+
+    list_display = ["__str__", "min_complaints", "window", "is_active", "updated_at"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not BatchRules.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        batch_rules_forget()
+
+
+@admin.register(BatchCandidate)
+class BatchCandidateAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "status", "since", "offered_at", "count_at_offer", "closed_at", "closed_by"]
+    list_filter = ["status"]
+    list_select_related = ["category", "skill_group", "closed_by"]
+
+
+class BatchMembershipInline(ReadOnlyInline):
+    model = BatchMembership
+    fields = ["order", "attached_at", "attached_by", "detached_at", "detached_by", "detach_reason"]
+    readonly_fields = fields
+
+
+class BatchLogInline(ReadOnlyInline):
+    model = BatchLogEntry
+    fields = ["at", "actor", "kind", "state_before", "state_after", "note"]
+    readonly_fields = fields
+
+
+@admin.register(Batch)
+class BatchAdmin(ReadOnlyAdmin):
+    list_display = ["label", "title", "state", "skill_group", "category", "handler", "created_at"]
+    list_filter = ["state"]
+    list_select_related = ["skill_group", "category", "handler"]
+    inlines = [BatchMembershipInline, BatchLogInline]

@@ -14,6 +14,11 @@ class TicketsConfig(AppConfig):
 
         from .events import order_event
         from .selectors import clock_order_facts
+        from .services.batch import BATCH_TIMELINE_LABELS, batch_on_order_event
+        from .templatetags.workspace import TIMELINE_LABELS
 
         order_event.connect(clocks_follow_order_event, dispatch_uid="deadlines-order-event")
+        # R-SP-2: a complaint's creation may offer a batch candidate (one query, in the creating transaction).
+        order_event.connect(batch_on_order_event, dispatch_uid="tickets-batch-detection")
+        TIMELINE_LABELS.update(BATCH_TIMELINE_LABELS)
         order_facts_register(clock_order_facts)

@@ -172,8 +172,8 @@ class Batch(models.Model):
 
     # Each transition only moves the parent's state; the service moves the children in the same transaction.
     @transition(field=state, source=S.FORMED, target=S.DISPATCHED)
-    def dispatch(self, *, unit, handler, at) -> None:
-        self.handling_unit, self.handler, self.dispatched_at = unit, handler, at
+    def dispatch(self, *, unit_id, handler, at) -> None:
+        self.handling_unit_id, self.handler, self.dispatched_at = unit_id, handler, at
 
     @transition(field=state, source=S.DISPATCHED, target=S.DEPT_REPLIED)
     def dept_reply(self) -> None:

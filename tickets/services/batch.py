@@ -1,0 +1,598 @@
+"""Batch complaints (批量投诉, R-SP-2): detection, candidates, and every move of a batch.
+
+Each move is ONE service call and one transaction. Lock order: the parent first (the candidate or the batch
+row), then its children in id order (`select_for_update` ordered by id), then — through the per-order services
+this module reuses for every child — each child's clocks and records. Two moves of one batch queue on the
+parent; a batch and an order's own service meet on the order row in the same order, so they never deadlock.
+
+All-or-nothing: a child that refuses (TransitionRefused → 409, PermissionDenied → 403, a field error → 400)
+raises out of the one transaction, and nothing of the batch, nor of any child, has changed.
+
+Notices (R-NT-1): one per person per move, not one per child. The per-order services queue their own notice
+for every child (the first-contact owner's, the handling unit's); the batch writes those notices' idempotency
+keys first, as cancelled rows that name the batch notice replacing them, so when the per-order notices run
+after commit the outbox finds their keys taken and sends nothing (notifications.services.notification_enqueue).
+The batch then sends one notice to each person concerned, after commit."""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import can_proceed, has_transition_perm
+
+from notifications.models import Notification, NotificationChannel, NotificationState
+from notifications.services import notification_enqueue
+from org.models import OrgUnit
+from org.selectors import user_scope_unit_ids
+
+from ..batch_selectors import batch_candidate_orders, batch_detection_count, batch_rules, batch_visible_list
+from ..events import OrderEvent
+from ..models import Batch, BatchCandidate, BatchLogEntry, BatchMembership, OrderState, OrderType, TimelineEntry
+from ..models import WorkOrder as Order
+from ..models.choices import FinalReplyMethod, Satisfaction
+from ..permissions import order_visible_to
+from ..selectors import HANDLING_UNIT_KINDS
+from .base import order_lock, require, transition_finish
+from .closing import work_order_reply_customer
+from .dispatching import work_order_approve_reply, work_order_dept_reply, work_order_dispatch, work_order_return_reply
+from .errors import TransitionRefused
+from .records import work_order_flags_update
+
+Candidate = BatchCandidate
+S = Batch.State
+
+# The timeline's label of the one entry kind this module adds to a child's timeline (tickets.apps adds it).
+BATCH_TIMELINE_LABELS = {"batch_assign": gettext_lazy("Given to the batch's handler")}
+
+
+class BatchRefused(TransitionRefused):
+    """A batch or candidate not in a state that allows the move (→ 409 like any refused transition)."""
+
+    def __init__(self, obj, action: str, detail: str):
+        self.order, self.transition = obj, action
+        self.detail = _("%(action)s: %(reason)s") % {"action": action, "reason": detail}
+        Exception.__init__(self, self.detail)
+
+
+# --- detection (R-SP-2) ----------------------------------------------------------------------------------
+
+
+def batch_on_order_event(sender, *, order, event, at, **details) -> None:
+    """`order_event` receiver: a complaint's creation may offer a batch candidate (inside its transaction)."""
+    if event == OrderEvent.CREATED:
+        batch_detect(order=order)
+
+
+def batch_detect(*, order: Order) -> BatchCandidate | None:
+    """Offer a candidate when this complaint makes ≥ N of its leaf category and city within M minutes (the
+    thresholds row). One query (`batch_detection_count`); one INSERT more only when an offer is made. Two
+    creations crossing the threshold at once offer it once (unique offered candidate per scope)."""
+    if order.order_type != OrderType.COMPLAINT or not order.category_id or order.closes_at_creation():
+        return None
+    rules = batch_rules()
+    if not rules.is_active:
+        return None
+    at = order.accepted_at
+    found = batch_detection_count(
+        category_id=order.category_id, skill_group_id=order.skill_group_id, start=at - rules.window, end=at
+    )
+    if found["count"] < rules.min_complaints:
+        return None
+    try:
+        with transaction.atomic():
+            return BatchCandidate.objects.create(
+                category_id=order.category_id, skill_group_id=order.skill_group_id, since=found["first"],
+                offered_at=at, count_at_offer=found["count"],
+            )  # fmt: skip
+    except IntegrityError:
+        return None  # offered meanwhile by a concurrent creation
+
+
+# --- forming a batch ---------------------------------------------------------------------------------------
+
+
+def _require_dispatcher(actor) -> None:
+    if not actor.has_perm("tickets.dispatch_workorder"):
+        raise PermissionDenied(_("Only dispatchers form and dispatch batches."))
+
+
+@transaction.atomic
+def batch_candidate_confirm(*, candidate_id: int, actor, title: str = "", note: str = "") -> Batch:
+    """The dispatcher confirms an offered candidate: its waiting complaints (those the dispatcher sees) become
+    one batch. Locks the candidate, then the complaints by id; a second confirmation of the same candidate
+    waits for the first and is refused (409), so there is exactly one batch."""
+    _require_dispatcher(actor)
+    candidate = BatchCandidate.objects.select_for_update().get(pk=candidate_id)
+    if candidate.status != Candidate.Status.OFFERED:
+        if (
+            candidate.status == Candidate.Status.CONFIRMED
+            and not batch_visible_list(user=actor).filter(candidate=candidate).exists()
+        ):
+            raise BatchCandidate.DoesNotExist
+        raise BatchRefused(candidate, _("Confirm the batch"), _("this candidate was already %(status)s.") % {
+            "status": candidate.get_status_display()})  # fmt: skip
+    ids = list(batch_candidate_orders(candidate=candidate, user=actor).values_list("id", flat=True))
+    if not ids:
+        raise BatchCandidate.DoesNotExist  # nothing of it is the dispatcher's to see
+    now = timezone.now()
+    title = title.strip() or f"{candidate.skill_group.city} · {candidate.category.name}"
+    batch = _batch_form(actor=actor, order_ids=ids, title=title, note=note, candidate=candidate, strict=False, at=now)
+    candidate.status, candidate.closed_at, candidate.closed_by, candidate.close_note = (
+        Candidate.Status.CONFIRMED, now, actor, note,
+    )  # fmt: skip
+    candidate.save(update_fields=["status", "closed_at", "closed_by", "close_note"])
+    return batch
+
+
+@transaction.atomic
+def batch_candidate_dismiss(*, candidate_id: int, actor, note: str = "") -> BatchCandidate:
+    """Not a batch (different faults that look alike): the offer is withdrawn and not made again for these
+    complaints; later ones may make a new offer."""
+    _require_dispatcher(actor)
+    candidate = BatchCandidate.objects.select_for_update().get(pk=candidate_id)
+    if not batch_candidate_orders(candidate=candidate, user=actor).exists() and candidate.closed_by_id != actor.id:
+        raise BatchCandidate.DoesNotExist
+    if candidate.status != Candidate.Status.OFFERED:
+        raise BatchRefused(candidate, _("Dismiss the candidate"), _("this candidate was already %(status)s.") % {
+            "status": candidate.get_status_display()})  # fmt: skip
+    candidate.status, candidate.closed_at, candidate.closed_by, candidate.close_note = (
+        Candidate.Status.DISMISSED, timezone.now(), actor, note,
+    )  # fmt: skip
+    candidate.save(update_fields=["status", "closed_at", "closed_by", "close_note"])
+    return candidate
+
+
+@transaction.atomic
+def batch_create(*, order_ids: list[int], actor, title: str, note: str = "") -> Batch:
+    """A batch by hand (R-SP-2 "staff can also create a batch"): the dispatcher selects the complaints. Every id
+    is checked against what the dispatcher may see; an unknown or invisible one is refused alike (400)."""
+    _require_dispatcher(actor)
+    require({"title": [] if title.strip() else [_("Name the batch (e.g. the fault).")]})
+    return _batch_form(
+        actor=actor, order_ids=order_ids, title=title.strip(), note=note, candidate=None, strict=True,
+        at=timezone.now(),
+    )  # fmt: skip
+
+
+def _children_lock_by_ids(*, order_ids, actor, field: str = "order_ids") -> list[Order]:
+    """Lock these orders in id order; the ones the actor may not see are reported like missing ones (400)."""
+    ids = sorted({int(pk) for pk in order_ids})
+    rows = list(Order.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=ids).order_by("id"))
+    visible = [order for order in rows if order_visible_to(order, actor)]
+    missing = sorted(set(ids) - {order.id for order in visible})
+    if missing:
+        require({field: [_("No such order: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]})
+    return visible
+
+
+def _joinable_errors(*, order: Order) -> list[str]:
+    if order.order_type != OrderType.COMPLAINT:
+        return [_("%(number)s is not a complaint.") % {"number": order.number}]
+    if order.state != OrderState.ACCEPTED:
+        return [_("%(number)s is no longer waiting for dispatch.") % {"number": order.number}]
+    if BatchMembership.objects.filter(order=order, detached_at=None).exists():
+        return [_("%(number)s is in another batch already.") % {"number": order.number}]
+    return []
+
+
+def _batch_form(*, actor, order_ids, title: str, note: str, candidate, strict: bool, at: datetime) -> Batch:
+    require({"order_ids": [] if order_ids else [_("Select the complaints of the batch.")]})
+    children = _children_lock_by_ids(order_ids=order_ids, actor=actor)
+    problems = {order.id: _joinable_errors(order=order) for order in children}
+    if strict:
+        require({"order_ids": [message for messages in problems.values() for message in messages]})
+    children = [order for order in children if not problems[order.id]]  # a confirmation skips what moved on
+    if len(children) < 2:
+        require({"order_ids": [_("A batch needs at least two complaints waiting for dispatch.")]})
+    categories = {order.category_id for order in children}
+    cities = {order.skill_group_id for order in children}
+    batch = Batch.objects.create(
+        title=title[:120], candidate=candidate, created_by=actor, created_at=at,
+        category_id=categories.pop() if len(categories) == 1 else None,
+        skill_group_id=cities.pop() if len(cities) == 1 else None,
+    )  # fmt: skip
+    BatchMembership.objects.bulk_create(
+        [BatchMembership(batch=batch, order=order, attached_at=at, attached_by=actor) for order in children]
+    )
+    for order in children:
+        _join_flags(order=order, batch=batch, actor=actor)
+    _log(batch=batch, actor=actor, kind="formed", before="", note=note, data={"orders": [o.id for o in children]})
+    return batch
+
+
+def _join_flags(*, order: Order, batch: Batch, actor) -> None:
+    """Flag the child batch (30-min dispatch re-baselined from acceptance, R-CLK-RECALC) and collective (R-FL-2:
+    its department reply carries the measures, the expected recovery and the coordinating unit)."""
+    work_order_flags_update(
+        order_id=order.id, actor=actor, is_batch=True, is_collective=True,
+        note=_("Joined batch %(batch)s “%(title)s”.") % {"batch": batch.label, "title": batch.title},
+    )  # fmt: skip
+
+
+# --- the batch's moves -------------------------------------------------------------------------------------
+
+
+def _batch_lock(*, batch_id: int, actor) -> Batch:
+    """Lock the parent; Batch.DoesNotExist for a batch the actor may not see (→ 404)."""
+    batch = Batch.objects.select_for_update().get(pk=batch_id)
+    if not batch_visible_list(user=actor).filter(pk=batch.pk).exists():
+        raise Batch.DoesNotExist
+    return batch
+
+
+def _batch_check(*, batch: Batch, name: str, label: str) -> None:
+    if not can_proceed(getattr(batch, name)):
+        raise BatchRefused(batch, label, _("not allowed while the batch is “%(state)s”.") % {
+            "state": batch.get_state_display()})  # fmt: skip
+
+
+def _children_lock(*, batch: Batch) -> list[Order]:
+    """The current children, locked after the parent, in id order."""
+    return list(
+        Order.objects.select_for_update(no_key=True, of=("self",))
+        .filter(batch_memberships__batch=batch, batch_memberships__detached_at=None)
+        .order_by("id")
+    )
+
+
+def _each_child(children: list[Order], call) -> None:
+    """Run one per-order service for every child; the first refusal names its complaint and undoes all."""
+    for child in children:
+        try:
+            call(child)
+        except TransitionRefused as refused:
+            detail = _("complaint %(number)s is “%(state)s”; nothing in the batch was changed.") % {
+                "number": child.number, "state": refused.order.get_state_display(),
+            }  # fmt: skip
+            raise TransitionRefused(refused.order, refused.transition, detail) from refused
+        except PermissionDenied as denied:
+            raise PermissionDenied(f"{child.number}: {denied}") from denied
+        except Order.DoesNotExist:
+            raise PermissionDenied(
+                _("Complaint %(number)s of this batch is outside what you may see.") % {"number": child.number}
+            ) from None
+
+
+def _timeline_mark() -> int:
+    return TimelineEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@transaction.atomic
+def batch_dispatch(
+    *, batch_id: int, actor, unit_id: int, handler_id: int, due_at: datetime | None = None, note: str = ""
+) -> Batch:
+    """Dispatch every child to one unit and give them all to ONE dedicated handler (R-SP-2): the dispatch
+    service per child (clocks, timeline), then each child assigned to the handler (the claim transition, done
+    by the dispatcher on the handler's behalf), in one transaction."""
+    _require_dispatcher(actor)
+    now = timezone.now()
+    batch = _batch_lock(batch_id=batch_id, actor=actor)
+    _batch_check(batch=batch, name="dispatch", label=_("Dispatch the batch"))
+    unit_ok = (
+        bool(unit_id) and OrgUnit.objects.filter(pk=unit_id, is_active=True, kind__in=HANDLING_UNIT_KINDS).exists()
+    )
+    handler = get_user_model().objects.filter(pk=handler_id, is_active=True).first() if handler_id else None
+    fit = handler is not None and unit_ok and unit_id in user_scope_unit_ids(user=handler)
+    require({
+        "unit": [] if unit_ok else [_("Choose the handling unit (not a branch or region).")],
+        "handler": [] if fit and handler.has_perm("tickets.claim_workorder")
+        and handler.has_perm("tickets.reply_department")
+        else [_("Choose a handler of the chosen unit who may claim orders and write replies.")],
+    })  # fmt: skip
+    children, mark = _children_lock(batch=batch), _timeline_mark()
+
+    def dispatch(child: Order) -> None:
+        work_order_dispatch(order_id=child.id, actor=actor, unit_id=unit_id, due_at=due_at, note=note)
+        _assign(order_id=child.id, actor=actor, handler=handler, batch=batch)
+
+    _each_child(children, dispatch)
+    before = batch.state
+    batch.dispatch(unit_id=unit_id, handler=handler, at=now)
+    batch.save(update_fields=["state", "handling_unit", "handler", "dispatched_at", "updated_at"])
+    entry = _log(batch=batch, actor=actor, kind="dispatch", before=before, note=note,
+                 data={"unit_id": unit_id, "handler_id": handler.id})  # fmt: skip
+    _fold_child_notices(batch=batch, entry=entry, children=children, mark=mark, unit_id=unit_id)
+    due = min(Order.objects.filter(pk__in=[c.id for c in children]).values_list("handling_due_at", flat=True))
+    subject = _("Batch %(batch)s (%(n)d complaints) is yours: handle by %(due)s") % {
+        "batch": batch.label, "n": len(children), "due": f"{timezone.localtime(due):%m-%d %H:%M}",
+    }  # fmt: skip
+    _notify(batch=batch, entry=entry, recipients={handler.id}, subject=subject, body=note)
+    _notify_owners(batch=batch, entry=entry, children=children, actor=actor, what=_("dispatched"))
+    return batch
+
+
+def _assign(*, order_id: int, actor, handler, batch: Batch) -> None:
+    """The dedicated handler takes the child (dispatched → processing) by the dispatcher's hand: the claim
+    transition with the handler as the one who may claim it (role and unit checked for the handler)."""
+    order = order_lock(order_id=order_id, actor=actor)
+    move = order.claim
+    if not can_proceed(move):
+        raise TransitionRefused(order, "claim")
+    if not has_transition_perm(move, handler):
+        require({"handler": [_("This handler may not take orders of the chosen unit.")]})
+    before = order.state
+    move(by=handler)
+    transition_finish(
+        order=order, actor=actor, kind="batch_assign", before=before, event=OrderEvent.CLAIMED,
+        update_fields=["assignee"], note=_("Given to %(handler)s, the dedicated handler of batch %(batch)s.") % {
+            "handler": handler.get_full_name() or handler.username, "batch": batch.label},
+        data={"batch_id": batch.id, "handler_id": handler.id},
+    )  # fmt: skip
+
+
+COLLECTIVE_PARTS = ("measures", "expected_recovery_at", "coordinating_unit_id")
+
+
+@transaction.atomic
+def batch_dept_reply(
+    *, batch_id: int, actor, process: str, result: str, customer_attitude: str, cause: str = "",
+    cause_unknown: bool = False, is_final: bool = True, service_restored: bool | None = None, measures: str = "",
+    expected_recovery_at: datetime | None = None, coordinating_unit_id: int | None = None, note: str = "",
+) -> Batch:  # fmt: skip
+    """回单 written once on the parent by the dedicated handler, with the collective-problem parts required
+    (R-FL-2: measures, expected recovery time, coordinating unit); every child gets it as its own department
+    reply (the per-order service checks the other parts, named in the 400)."""
+    batch = _batch_lock(batch_id=batch_id, actor=actor)
+    _batch_check(batch=batch, name="dept_reply", label=_("Department reply for the batch"))
+    if batch.handler_id != actor.id:
+        raise PermissionDenied(_("Only the batch's dedicated handler writes its department reply."))
+    missing = _("This part of the department reply is required (R-FL-2).")
+    require({
+        "measures": [] if measures.strip() else [missing],
+        "expected_recovery_at": [] if expected_recovery_at else [missing],
+        "coordinating_unit": [] if coordinating_unit_id else [missing],
+    })  # fmt: skip
+    parts = {
+        "cause": cause, "cause_unknown": cause_unknown, "process": process, "result": result, "is_final": is_final,
+        "customer_attitude": customer_attitude, "service_restored": service_restored, "measures": measures,
+        "expected_recovery_at": expected_recovery_at, "coordinating_unit_id": coordinating_unit_id,
+    }  # fmt: skip
+    children, mark = _children_lock(batch=batch), _timeline_mark()
+    _each_child(children, lambda child: work_order_dept_reply(order_id=child.id, actor=actor, **parts))
+    before = batch.state
+    batch.dept_reply()
+    batch.save(update_fields=["state", "updated_at"])
+    logged = {**parts, "expected_recovery_at": expected_recovery_at.isoformat()}
+    entry = _log(batch=batch, actor=actor, kind="dept_reply", before=before, note=result, data=logged)
+    _fold_child_notices(batch=batch, entry=entry, children=children, mark=mark)
+    _notify_owners(batch=batch, entry=entry, children=children, actor=actor, what=_("department replied"))
+    return batch
+
+
+def _review(*, batch_id: int, actor, name: str, label: str, service, log_note: str, **kwargs) -> Batch:
+    batch = _batch_lock(batch_id=batch_id, actor=actor)
+    _batch_check(batch=batch, name=name, label=label)
+    if not actor.has_perm("tickets.review_reply"):
+        raise PermissionDenied(_("You may not review department replies."))
+    children, mark = _children_lock(batch=batch), _timeline_mark()
+    _each_child(children, lambda child: service(order_id=child.id, actor=actor, **kwargs))
+    before = batch.state
+    getattr(batch, name)()
+    batch.save(update_fields=["state", "updated_at"])
+    entry = _log(batch=batch, actor=actor, kind=name, before=before, note=log_note)
+    _fold_child_notices(batch=batch, entry=entry, children=children, mark=mark)
+    return batch
+
+
+@transaction.atomic
+def batch_approve_reply(*, batch_id: int, actor, note: str = "") -> Batch:
+    """The dispatcher accepts the batch's department reply for every child (R-FL-3; stops their handling clocks)."""
+    batch = _review(batch_id=batch_id, actor=actor, name="approve_reply", label=_("Approve the batch's reply"),
+                    service=work_order_approve_reply, log_note=note, note=note)  # fmt: skip
+    return batch
+
+
+@transaction.atomic
+def batch_return_reply(*, batch_id: int, actor, reason: str) -> Batch:
+    """退单 of the batch's reply (R-FL-3): back to the dedicated handler for every child; deadlines kept."""
+    require({"reason": [] if reason.strip() else [_("Say why the reply is returned.")]})
+    batch = _review(batch_id=batch_id, actor=actor, name="return_reply", label=_("Return the batch's reply"),
+                    service=work_order_return_reply, log_note=reason, reason=reason)  # fmt: skip
+    entry = batch.log.order_by("-id").first()
+    _notify(batch=batch, entry=entry, recipients={batch.handler_id}, body=reason,
+            subject=_("Batch %(batch)s: the department reply was returned") % {"batch": batch.label})  # fmt: skip
+    return batch
+
+
+@transaction.atomic
+def batch_reply_customers(
+    *, batch_id: int, actor, method: str, process: str, content: str, satisfaction: str = "",
+    satisfactions: dict | None = None, replied_at: datetime | None = None, note: str = "",
+) -> Batch:  # fmt: skip
+    """ONE final reply sent to all children (R-SP-2, R-FL-4): each child gets its own final-reply record, timeline
+    entry and callback clock (the per-order service). `satisfaction` is the customers' answer, `satisfactions`
+    a child's own where it differs ({order id: answer}). Written or email replies are approved per order, and
+    "unreachable" is a customer's own attempts: a child with either is detached and replied to alone."""
+    batch = _batch_lock(batch_id=batch_id, actor=actor)
+    _batch_check(batch=batch, name="reply_customers", label=_("Final reply to the batch's customers"))
+    if not actor.has_perm("tickets.reply_customer"):
+        raise PermissionDenied(_("You may not give final replies."))
+    if method in FinalReplyMethod.needing_approval() or method == FinalReplyMethod.UNREACHABLE:
+        require({"method": [_("A batch is answered by phone, SMS or in person; detach the others.")]})
+    children, mark = _children_lock(batch=batch), _timeline_mark()
+    own = {str(key): value for key, value in (satisfactions or {}).items()}
+    ids = {str(child.id) for child in children}
+    require({
+        "satisfactions": [_("Not a child of this batch: %(ids)s.") % {"ids": ", ".join(sorted(set(own) - ids))}]
+        if set(own) - ids else [_("Unknown answer.")] if set(own.values()) - set(Satisfaction.values) else [],
+    })  # fmt: skip
+
+    def reply(child: Order) -> None:
+        work_order_reply_customer(
+            order_id=child.id, actor=actor, method=method, process=process, content=content,
+            satisfaction=own.get(str(child.id), satisfaction), replied_at=replied_at,
+        )  # fmt: skip
+
+    _each_child(children, reply)
+    now, before = timezone.now(), batch.state
+    batch.reply_customers(at=now)
+    batch.save(update_fields=["state", "replied_at", "updated_at"])
+    entry = _log(batch=batch, actor=actor, kind="reply_customers", before=before, note=content,
+                 data={"method": method, "process": process, "satisfaction": satisfaction, "own": own})  # fmt: skip
+    _fold_child_notices(batch=batch, entry=entry, children=children, mark=mark)
+    _notify_owners(batch=batch, entry=entry, children=children, actor=actor, what=_("replied to the customers"))
+    return batch
+
+
+# --- joining and leaving -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def batch_attach(*, batch_id: int, order_id: int, actor, note: str = "") -> Batch:
+    """A complaint that arrived later joins an open batch (the intake hint, the dispatcher's "attach"). Locks the
+    batch, then the complaint. Joining a batch already with its handler dispatches the complaint to the same unit
+    and handler, with the batch's handling deadline (the earliest of its children's)."""
+    _require_dispatcher(actor)
+    batch = _batch_lock(batch_id=batch_id, actor=actor)
+    if batch.state not in S.attachable():
+        raise BatchRefused(batch, _("Attach to the batch"), _(
+            "complaints join a batch until its department reply is written; it is “%(state)s”.") % {
+            "state": batch.get_state_display()})  # fmt: skip
+    require({"order_id": [] if order_id else [_("Choose the complaint.")]})
+    (order,) = _children_lock_by_ids(order_ids=[order_id], actor=actor, field="order_id")
+    require({"order_id": _joinable_errors(order=order)})
+    mark, now = _timeline_mark(), timezone.now()
+    BatchMembership.objects.create(batch=batch, order=order, attached_at=now, attached_by=actor)
+    _join_flags(order=order, batch=batch, actor=actor)
+    if batch.state == S.DISPATCHED:
+        dues = batch_children_due(batch=batch, exclude=order.id)
+        due = min(dues) if dues and min(dues) > now else None  # else the policy's default (R-CLK-HANDLE)
+
+        def catch_up(child: Order) -> None:
+            work_order_dispatch(order_id=child.id, actor=actor, unit_id=batch.handling_unit_id, due_at=due, note=note)
+            _assign(order_id=child.id, actor=actor, handler=batch.handler, batch=batch)
+
+        _each_child([order], catch_up)
+    entry = _log(batch=batch, actor=actor, kind="attach", before=batch.state, note=note,
+                 data={"order_id": order.id, "number": order.number})  # fmt: skip
+    _fold_child_notices(batch=batch, entry=entry, children=[order], mark=mark, unit_id=batch.handling_unit_id)
+    if batch.state == S.DISPATCHED:
+        _notify(batch=batch, entry=entry, recipients={batch.handler_id}, body=note, subject=_(
+            "Batch %(batch)s: %(number)s joined it") % {"batch": batch.label, "number": order.number})  # fmt: skip
+    _notify_owners(batch=batch, entry=entry, children=[order], actor=actor, what=_("joined"))
+    return batch
+
+
+def batch_children_due(*, batch: Batch, exclude: int) -> list[datetime]:
+    return [
+        due
+        for due in Order.objects.filter(batch_memberships__batch=batch, batch_memberships__detached_at=None)
+        .exclude(pk=exclude)
+        .values_list("handling_due_at", flat=True)
+        if due
+    ]
+
+
+@transaction.atomic
+def batch_detach(*, batch_id: int, order_id: int, actor, reason: str) -> Batch:
+    """A child leaves the batch to be handled alone: it keeps its state, handler, records and clocks; the batch
+    flag goes (R-CLK-RECALC re-baselines a dispatch clock still running). The last child leaving dissolves the
+    batch. Locks the batch, then the child."""
+    _require_dispatcher(actor)
+    batch = _batch_lock(batch_id=batch_id, actor=actor)
+    if batch.state not in S.open_states():
+        raise BatchRefused(batch, _("Detach from the batch"), _("the batch is “%(state)s”.") % {
+            "state": batch.get_state_display()})  # fmt: skip
+    require({"reason": [] if reason.strip() else [_("Say why this complaint is handled alone.")]})
+    require({"order_id": [] if order_id else [_("Choose the complaint.")]})
+    (order,) = _children_lock_by_ids(order_ids=[order_id], actor=actor, field="order_id")
+    membership = BatchMembership.objects.filter(batch=batch, order=order, detached_at=None).first()
+    require({"order_id": [] if membership else [_("%(number)s is not in this batch.") % {"number": order.number}]})
+    membership.detached_at, membership.detached_by, membership.detach_reason = timezone.now(), actor, reason.strip()
+    membership.save(update_fields=["detached_at", "detached_by", "detach_reason"])
+    work_order_flags_update(
+        order_id=order.id, actor=actor, is_batch=False,
+        note=_("Left batch %(batch)s: %(reason)s") % {"batch": batch.label, "reason": reason.strip()},
+    )  # fmt: skip
+    before = batch.state
+    if not batch.memberships.filter(detached_at=None).exists():
+        batch.dissolve()
+        batch.save(update_fields=["state", "updated_at"])
+    _log(batch=batch, actor=actor, kind="detach", before=before, note=reason.strip(),
+         data={"order_id": order.id, "number": order.number})  # fmt: skip
+    return batch
+
+
+# --- history and notices --------------------------------------------------------------------------------------
+
+
+def _log(*, batch: Batch, actor, kind: str, before: str, note: str = "", data: dict | None = None) -> BatchLogEntry:
+    return BatchLogEntry.objects.create(
+        batch=batch, actor=actor, kind=kind, state_before=before, state_after=batch.state, note=note, data=data or {}
+    )
+
+
+# The kinds of timeline entries whose per-order notice (tickets.services.base.notify_first_owner_on_commit) a
+# batch move replaces with its own.
+FOLDED_KINDS = ("dispatch", "batch_assign", "dept_reply", "approve_reply", "return_reply", "reply_customer")
+
+
+def _fold_child_notices(*, batch: Batch, entry: BatchLogEntry, children, mark: int, unit_id: int | None = None):
+    """Take the idempotency keys of the notices the per-order services queued for these children in this move
+    (their formats are those of tickets.services.base and .dispatching), as cancelled rows naming this move."""
+    ids = [child.id for child in children]
+    owners = dict(Order.objects.filter(pk__in=ids).values_list("id", "accepted_by_id"))
+    keys = {
+        f"order-{order_id}-timeline-{entry_id}-first-owner": (order_id, owners[order_id])
+        for entry_id, order_id, actor_id in TimelineEntry.objects.filter(
+            order_id__in=ids, id__gt=mark, kind__in=FOLDED_KINDS
+        ).values_list("id", "order_id", "actor_id")
+        if owners[order_id] != actor_id
+    }
+    if unit_id:
+        members = get_user_model().objects.filter(org_units=unit_id, is_active=True).exclude(pk=entry.actor_id)
+        cycles = dict(Order.objects.filter(pk__in=ids).values_list("id", "cycle"))
+        for member in members.distinct().values_list("id", flat=True):
+            for order_id in ids:
+                keys[f"order-{order_id}-cycle-{cycles[order_id]}-dispatched-{member}"] = (order_id, member)
+    reason = _("Folded into the notice of batch %(batch)s (one per person).") % {"batch": batch.label}
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                idempotency_key=key,
+                channel=NotificationChannel.IN_APP,
+                recipient_id=recipient,
+                order_id=order_id,
+                subject=reason[:255],
+                kind="batch_folded",
+                state=NotificationState.CANCELLED,
+                last_error=reason,
+                not_before=entry.at,
+                created_at=entry.at,
+            )  # fmt: skip
+            for key, (order_id, recipient) in keys.items()
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+def _notify(*, batch: Batch, entry: BatchLogEntry, recipients: set, subject: str, body: str = "") -> None:
+    """One in-app notice per person for this move of the batch, after commit (idempotent per move and person)."""
+    batch_id, entry_id, wanted = batch.id, entry.id, {pk for pk in recipients if pk and pk != entry.actor_id}
+
+    def send() -> None:
+        for user in get_user_model().objects.filter(pk__in=wanted, is_active=True):
+            notification_enqueue(
+                channel="in_app", idempotency_key=f"batch-{batch_id}-log-{entry_id}-{user.pk}", recipient=user,
+                kind="batch", subject=subject, body=body,
+            )  # fmt: skip
+
+    if wanted:
+        transaction.on_commit(send)
+
+
+def _notify_owners(*, batch: Batch, entry: BatchLogEntry, children, actor, what: str) -> None:
+    """R-WO-9 for a batch: each first-contact owner hears once, however many of the children they accepted."""
+    owners: dict[int, list[str]] = {}
+    for child in children:
+        owners.setdefault(child.accepted_by_id, []).append(child.number)
+    for owner, numbers in owners.items():
+        subject = _("Batch %(batch)s %(what)s: %(numbers)s") % {
+            "batch": batch.label, "what": what, "numbers": "、".join(numbers[:5]) + ("…" if len(numbers) > 5 else ""),
+        }  # fmt: skip
+        _notify(batch=batch, entry=entry, recipients={owner}, subject=subject)
