@@ -1,5 +1,6 @@
 /* The workspace's few lines of script. Pages work without it; it adds:
  * 1. live countdowns of the clocks (R-NT-3): [data-countdown] elements carry the seconds left (or overdue)
+ *    (hours and minutes; seconds only in the last ten minutes: data-fmt-soon, data-soon-under)
  *    at render time; this counts them down by the wall clock. The server re-renders the clock panel every
  *    60 s (htmx), which corrects business-calendar time; data-ticking="0" keeps a clock whose calendar is
  *    closed now (night, lunch, holiday) standing still.
@@ -29,7 +30,9 @@
       var left = parseFloat(el.dataset.countdown) - elapsed; // negative: overdue by -left
       var row = el.closest(".clock");
       if (left > 0) {
-        el.textContent = fill(el.dataset.fmtRemaining, left);
+        // Calm: hours and minutes; seconds only in the last minutes (data-fmt-soon under data-soon-under s).
+        var soon = el.dataset.fmtSoon && left < parseFloat(el.dataset.soonUnder || "0");
+        el.textContent = fill(soon ? el.dataset.fmtSoon : el.dataset.fmtRemaining, left);
       } else {
         el.textContent = fill(el.dataset.fmtOverdue, -left);
         if (row) { row.classList.add("clock--overdue"); row.classList.remove("clock--running", "clock--at-risk"); }

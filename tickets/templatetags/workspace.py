@@ -60,19 +60,28 @@ def overdue_text(seconds) -> str:
     return _("Overdue by %(h)d h %(m)d min") % {"h": hours, "m": minutes}
 
 
+# Countdowns are calm (issue 13 §8): hours and minutes; seconds only in the last ten minutes, when they matter.
+SECONDS_SHOWN_UNDER = 600
+
+
 @register.filter
 def remaining_text(seconds) -> str:
     if seconds is None:
         return ""
     hours, minutes, secs = _hm(seconds)
-    return _("%(h)d h %(m)02d min %(s)02d s left") % {"h": hours, "m": minutes, "s": secs}
+    if abs(int(seconds)) < SECONDS_SHOWN_UNDER:
+        return _("%(m)d min %(s)02d s left") % {"m": minutes, "s": secs}
+    return _("%(h)d h %(m)02d min left") % {"h": hours, "m": minutes}
 
 
 @register.simple_tag
 def countdown_formats() -> dict:
-    """The countdown's texts for static/js/countdown.js ({h}, {m}, {s} are filled in the browser)."""
+    """The countdown's texts for static/js/workspace.js ({h}, {m}, {s} are filled in the browser; `soon` under
+    SECONDS_SHOWN_UNDER seconds, given to the script as data-soon-under)."""
     return {
-        "remaining": _("%(h)s h %(m)s min %(s)s s left") % {"h": "{h}", "m": "{m}", "s": "{s}"},
+        "remaining": _("%(h)s h %(m)s min left") % {"h": "{h}", "m": "{m}"},
+        "soon": _("%(m)s min %(s)s s left") % {"m": "{m}", "s": "{s}"},
+        "soon_under": SECONDS_SHOWN_UNDER,
         "overdue": _("Overdue by %(h)s h %(m)s min") % {"h": "{h}", "m": "{m}"},
     }
 
