@@ -1,10 +1,21 @@
-"""Work queues of the browser workspace (R-UI-1, R-UI-2, R-WO-9, R-SP-5): which orders each queue holds,
-who sees it, and in what order. Reads only; every queue starts from the visibility rule (SPEC §1).
+"""Work queues of the browser workspace (R-UI-1, R-UI-2, R-WO-9, R-SP-5, issue 13 §3): which orders each queue
+holds, who sees it, and in what order. Reads only; every queue starts from the visibility rule (SPEC §1).
 
-Order in every queue: priority first (major, batch, repeat, escalated, then 特急, R-SP-5), then the due time
-that matters in that queue, then the oldest. A queue page costs a fixed number of queries: count, the
-page's ids, its rows, the live clocks of those rows, the category labels. The page is cut from a query of
-ids alone, which PostgreSQL answers from indexes (order_open_queue_idx and the clock indexes), and only its
+"My work" for every role: a handler has "to claim" (dispatched to their units), "mine in progress", "returned to
+me" (their reply came back, R-FL-3) and "waiting for review" (their reply, at the dispatcher's); the front line
+"my follow-ups" (R-WO-9), split by what needs them now (`FOLLOW_UP_NEEDS`: the final reply, the callback, a
+retry after a failed contact); an approver of written replies (R-FL-4) "waiting for my approval". The navigation
+lists only the queues a role uses (`Queue.allowed`).
+
+Order in every queue (the default, `sort=""`): the orders whose next deadline has passed first, the longest
+overdue first; then the rest by priority (major, then batch/repeat/escalated, then 特急, R-SP-5) and by the next
+deadline, nearest first; then the oldest. So an overdue ordinary order is not hidden behind priority cases that
+still have time (it is already late: the supervisor must see it), and among orders with time left R-SP-5's
+priority cases still come first. A user may sort by a column instead (`SORTS`, a whitelist); that sort replaces
+the default order, ties broken by id.
+
+A queue page costs a fixed number of queries: count, the page's ids, its rows, the live clocks of those rows,
+the category labels (and the follow-ups' tab counts). The page is cut from a query of ids alone, and only its
 25 rows are read whole: with every column and join in the one query, the planner may join the whole open
 table to the few overdue or warned clocks before sorting. Whether a row is overdue or at risk is read from
 the page's clocks, not computed for every candidate row of the queue."""
@@ -12,17 +23,27 @@ the page's clocks, not computed for every candidate row of the queue."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.numbers import normalize_number
 from deadlines.clock_models import Clock, ClockKind, ClockState
 from org.selectors import user_is_branch_level, user_scope_unit_ids
 
-from .models import ExtensionRequest, OrderState, WorkOrder
+from .models import (
+    DepartmentReply,
+    ExtensionRequest,
+    FinalReply,
+    FinalReplyApproval,
+    FinalReplyMethod,
+    OrderState,
+    WorkOrder,
+)
+from .models.choices import APPROVAL_PERMISSION
 from .selectors import extension_pending_list, order_units_q, work_order_visible_base
 
-ROW_RELATED = ("customer", "handling_unit", "accepted_by")  # what a queue row shows
+ROW_RELATED = ("customer", "handling_unit", "accepted_by", "assignee")  # what a queue row shows
 
 
 def user_is_supervisor(*, user) -> bool:
@@ -63,17 +84,101 @@ def _follow_ups(user):
     return _open_in(user).filter(accepted_by=user).annotate(next_due=_next_due(state__in=ClockState.live()))
 
 
+def _live_due():
+    return _next_due(state__in=ClockState.live())
+
+
+# R-WO-9 follow-ups, by what needs the first-contact owner now (the tabs of the follow-ups page).
+FOLLOW_UP_NEEDS = {
+    "reply": (_("Final reply due"), lambda qs: qs.filter(state=OrderState.REPLY_APPROVED)),
+    "callback": (_("Callback"), lambda qs: qs.filter(state=OrderState.CUSTOMER_REPLIED)),
+    "retry": (
+        _("Unreachable: try again"),
+        lambda qs: qs.filter(Exists(_clocks(kind=ClockKind.RETRY, state__in=ClockState.live()))),
+    ),
+}
+
+
+def follow_ups_need(qs: QuerySet[WorkOrder], need: str) -> QuerySet[WorkOrder]:
+    return FOLLOW_UP_NEEDS[need][1](qs) if need in FOLLOW_UP_NEEDS else qs
+
+
+def _handler_units(user):
+    return _open_in(user).filter(handling_unit_id__in=user_scope_unit_ids(user=user))
+
+
+def _to_claim(user):
+    # Dispatched to one of the user's units (or below), nobody has claimed it yet.
+    return _handler_units(user).filter(state=OrderState.DISPATCHED).annotate(next_due=_live_due())
+
+
+def _returned_here():
+    """The order's department reply of its current cycle was returned (R-FL-3) and no new one is written yet."""
+    return Exists(
+        DepartmentReply.objects.filter(
+            order=OuterRef("pk"), cycle=OuterRef("cycle"), status=DepartmentReply.Status.RETURNED
+        )
+    )
+
+
+def _mine(user):
+    processing = work_order_visible_base(user=user).filter(state=OrderState.PROCESSING, assignee=user)
+    return processing.exclude(_returned_here()).annotate(next_due=_live_due())
+
+
+def _returned(user):
+    processing = work_order_visible_base(user=user).filter(state=OrderState.PROCESSING, assignee=user)
+    return processing.filter(_returned_here()).annotate(next_due=_live_due())
+
+
+def _awaiting_review(user):
+    replied = work_order_visible_base(user=user).filter(state=OrderState.DEPT_REPLIED, assignee=user)
+    return replied.annotate(next_due=_live_due())
+
+
+def approval_kinds(user) -> list[str]:
+    """The approvals of a written reply (R-FL-4) this user may give."""
+    return [kind for kind, perm in APPROVAL_PERMISSION.items() if user.has_perm(perm)]
+
+
+def _awaiting_my_approval(user):
+    """Written/email drafts (R-FL-4) missing an approval this user may give."""
+    drafts = FinalReply.objects.filter(
+        order=OuterRef("pk"), sent_at__isnull=True, method__in=FinalReplyMethod.needing_approval()
+    )
+    missing = Q()
+    for kind in approval_kinds(user):
+        given = FinalReplyApproval.objects.filter(reply=OuterRef("pk"), kind=kind)
+        missing |= Exists(drafts.filter(~Exists(given)))
+    orders = work_order_visible_base(user=user).filter(state=OrderState.REPLY_APPROVED)
+    return orders.filter(missing).annotate(next_due=_live_due()) if missing else orders.none()
+
+
+def _has_units(user) -> bool:
+    return bool(user_scope_unit_ids(user=user))
+
+
+def _handles(user) -> bool:
+    return user.has_perm("tickets.claim_workorder") and _has_units(user)
+
+
+def _my_unit_allowed(user) -> bool:
+    """The unit's list is for those without queues of their own work: a handler has "to claim" and "mine", a
+    dispatcher the dispatch desk's queues."""
+    return _has_units(user) and not (_handles(user) or user.has_perm("tickets.dispatch_workorder"))
+
+
 def _my_unit(user):
-    return _open_in(user).filter(order_units_q(unit_ids=user_scope_unit_ids(user=user)))
+    return _open_in(user).filter(order_units_q(unit_ids=user_scope_unit_ids(user=user))).annotate(next_due=_live_due())
 
 
 def _in_state(state: str):
-    return lambda user: work_order_visible_base(user=user).filter(state=state)
+    return lambda user: work_order_visible_base(user=user).filter(state=state).annotate(next_due=_live_due())
 
 
 def _callback(user):
     due = _next_due(state__in=ClockState.live(), kind=ClockKind.CALLBACK)
-    return _in_state(OrderState.CUSTOMER_REPLIED)(user).annotate(next_due=due)
+    return work_order_visible_base(user=user).filter(state=OrderState.CUSTOMER_REPLIED).annotate(next_due=due)
 
 
 def _overdue(user):
@@ -94,9 +199,6 @@ def _supervisor(user) -> bool:
     return user_is_supervisor(user=user)
 
 
-NEXT_DUE = (F("next_due").asc(nulls_last=True), "accepted_at", "id")
-
-
 @dataclass(frozen=True)
 class Queue:
     name: str
@@ -104,7 +206,8 @@ class Queue:
     help: str
     allowed: Callable
     orders: Callable | None = None  # None: the extension-approvals queue, a list of requests
-    ordering: tuple = ()  # after "-priority"
+    shows_assignee: bool = True  # the handler column (not in queues of one's own work)
+    supervised: bool = False  # rows can be chosen for a supervisor's bulk action (issue 13 §4)
 
     @property
     def is_orders(self) -> bool:
@@ -115,25 +218,62 @@ QUEUES: dict[str, Queue] = {
     q.name: q
     for q in (
         Queue("follow_ups", _("My follow-ups"), _("Orders you accepted, until they are closed (首问负责制)."),
-              _has("tickets.add_workorder"), _follow_ups, NEXT_DUE),
+              _has("tickets.add_workorder"), _follow_ups),
+        Queue("to_claim", _("To claim"), _("Orders dispatched to your unit that nobody has claimed yet."),
+              _handles, _to_claim, shows_assignee=False),
+        Queue("mine", _("Mine"), _("Orders you are handling."), _handles, _mine, shows_assignee=False),
+        Queue("returned", _("Returned to me"), _("Your department replies that were returned: write them again."),
+              _handles, _returned, shows_assignee=False),
+        Queue("awaiting_review", _("Waiting for review"), _("Your department replies waiting for the review."),
+              _handles, _awaiting_review, shows_assignee=False),
         Queue("my_unit", _("My unit"), _("Open orders accepted or handled by your units."),
-              lambda user: bool(user_scope_unit_ids(user=user)), _my_unit,
-              (F("handling_due_at").asc(nulls_last=True), "accepted_at", "id")),
+              _my_unit_allowed, _my_unit),
         # Dispatch clock counts from accepted_at: the index (state, -priority, accepted_at) is the queue order.
         Queue("dispatch", _("To dispatch"), _("Accepted orders waiting to be dispatched."),
-              _has("tickets.dispatch_workorder"), _in_state(OrderState.ACCEPTED), ("accepted_at", "id")),
+              _has("tickets.dispatch_workorder"), _in_state(OrderState.ACCEPTED), shows_assignee=False),
         Queue("review", _("To review"), _("Department replies waiting for review."),
-              _has("tickets.review_reply"), _in_state(OrderState.DEPT_REPLIED), ("handling_due_at", "id")),
+              _has("tickets.review_reply"), _in_state(OrderState.DEPT_REPLIED)),
         Queue("callback", _("To call back"), _("Customers replied to, waiting for the callback (回访)."),
-              _has("tickets.callback_workorder"), _callback, NEXT_DUE),
+              _has("tickets.callback_workorder"), _callback),
+        Queue("approvals", _("To approve"), _("Written replies waiting for your approval before they are sent."),
+              lambda user: bool(approval_kinds(user)), _awaiting_my_approval),
         Queue("overdue", _("Overdue"), _("Open orders with a clock past its due time."), _supervisor, _overdue,
-              NEXT_DUE),
+              supervised=True),
         Queue("at_risk", _("At risk"), _("Open orders with a clock past its warning time."), _supervisor, _at_risk,
-              NEXT_DUE),
+              supervised=True),
         Queue("extensions", _("Extension requests"), _("Extension requests (延期) waiting for your decision."),
               _has("tickets.decide_extension")),
     )
 }  # fmt: skip
+
+# Column sorts a user may ask for (`?sort=`); anything else is the default order (module docstring).
+SORTS: dict[str, tuple] = {
+    "due": (F("next_due").asc(nulls_last=True), "id"),
+    "-due": (F("next_due").desc(nulls_last=True), "id"),
+    "accepted": ("accepted_at", "id"),
+    "-accepted": ("-accepted_at", "-id"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "state": ("state", F("next_due").asc(nulls_last=True), "id"),
+    "-state": ("-state", F("next_due").asc(nulls_last=True), "id"),
+    "priority": ("-priority", F("next_due").asc(nulls_last=True), "id"),
+    "-priority": ("priority", F("next_due").asc(nulls_last=True), "id"),
+}
+
+
+def queue_ordering(*, sort: str = "", now=None) -> tuple:
+    """The ORDER BY of a queue: a whitelisted column sort, else overdue first (longest first), then priority
+    (R-SP-5), then the nearest deadline, then the oldest."""
+    if sort in SORTS:
+        return SORTS[sort]
+    now = now or timezone.now()
+    late = Q(next_due__lte=now)
+    overdue_first = Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
+    longest_late = Case(When(late, then=F("next_due")), default=None)
+    return (
+        overdue_first, longest_late.asc(nulls_last=True), "-priority", F("next_due").asc(nulls_last=True),
+        "accepted_at", "id",
+    )  # fmt: skip
 
 
 def queues_for_user(*, user) -> list[Queue]:
@@ -160,10 +300,19 @@ def queue_filter(qs: QuerySet[WorkOrder], *, filters: dict) -> QuerySet[WorkOrde
     return qs
 
 
-def queue_order_ids(*, queue: Queue, user, filters: dict | None = None) -> QuerySet:
-    """The ids of the queue's orders, filtered and in queue order: what a page is cut from."""
+def queue_order_ids(*, queue: Queue, user, filters: dict | None = None, sort: str = "", need: str = "") -> QuerySet:
+    """The ids of the queue's orders, filtered (and, for the follow-ups, by what needs the user) and in queue
+    order: what a page is cut from."""
     qs = queue_filter(queue.orders(user), filters=filters or {})
-    return qs.order_by("-priority", *queue.ordering).values_list("id", flat=True)
+    if queue.name == "follow_ups":
+        qs = follow_ups_need(qs, need)
+    return qs.order_by(*queue_ordering(sort=sort)).values_list("id", flat=True)
+
+
+def follow_up_need_counts(*, user) -> dict[str, int]:
+    """How many follow-ups need the user now, by need (the tabs of the follow-ups page; one COUNT each)."""
+    qs = _follow_ups(user)
+    return {need: follow_ups_need(qs, need).count() for need in FOLLOW_UP_NEEDS}
 
 
 def queue_rows(*, user, ids: list[int]) -> list[WorkOrder]:

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import actions, call, clocks, dashboard, intake, notifications, order, queues, search
+from .views import supervise as supervise_views
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("orders/<int:pk>/attachments/<int:attachment_id>/", order.attachment_download, name="attachment-download"),
     path("orders/<int:pk>/do/<slug:name>/", actions.order_action, name="order-action"),
     path("queues/counts/", queues.nav_counts, name="nav-counts"),
+    path("orders/supervise/", supervise_views.supervise, name="supervise"),
     path("queues/<slug:name>/", queues.queue, name="queue"),
     path("search/", search.search, name="search"),
     path("customers/<int:pk>/history/", search.customer_history, name="customer-history"),

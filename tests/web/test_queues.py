@@ -25,9 +25,12 @@ def nav_queues(html: str) -> set[str]:
 
 def test_the_navigation_shows_the_queues_of_the_role(world, login):
     assert nav_queues(login(world.clerk).get("/").content.decode()) == {"follow_ups", "my_unit"}
-    assert nav_queues(login(world.handler).get("/").content.decode()) == {"my_unit"}
+    # issue 13 §3: a handler's own work instead of the unit's list; the approvals of written replies (R-FL-4)
+    assert nav_queues(login(world.handler).get("/").content.decode()) == {
+        "to_claim", "mine", "returned", "awaiting_review", "approvals",
+    }  # fmt: skip
     assert nav_queues(login(world.dispatcher).get("/").content.decode()) == {
-        "follow_ups", "my_unit", "dispatch", "review", "callback", "overdue", "at_risk", "extensions",
+        "follow_ups", "dispatch", "review", "callback", "approvals", "overdue", "at_risk", "extensions",
     }  # fmt: skip
 
 
@@ -93,7 +96,7 @@ def test_review_and_callback_queues_hold_their_state(world, login):
 def test_unit_queue_of_a_handler(world, login):
     mine = work_order_at(OrderState.DISPATCHED, world=world)
     work_order_make(actor=world.clerk, accepted_number="13900000031")  # not dispatched to billing
-    numbers = order_numbers(login(world.handler).get("/queues/my_unit/").content.decode())
+    numbers = order_numbers(login(world.handler).get("/queues/to_claim/").content.decode())
     assert numbers == [mine.number]
 
 

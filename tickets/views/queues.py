@@ -17,7 +17,19 @@ from deadlines.clock_models import ClockState
 from notifications.selectors import notification_unread_count
 
 from ..models import OrderState, OrderType, Urgency
-from ..queues import QUEUES, queue_counts, queue_extensions, queue_order_ids, queue_rows
+from ..queues import (
+    FOLLOW_UP_NEEDS,
+    QUEUES,
+    SORTS,
+    follow_up_need_counts,
+    queue_counts,
+    queue_extensions,
+    queue_order_ids,
+    queue_rows,
+    user_is_supervisor,
+)
+from ..selectors import handling_unit_list
+from ..supervise_selectors import reassign_candidates
 
 PAGE_SIZE = 25
 
@@ -52,8 +64,10 @@ def queue(request, name: str):
         raise PermissionDenied
     filters = QueueFilterForm(request.GET)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
+    sort = request.GET.get("sort", "") if request.GET.get("sort", "") in SORTS else ""
+    need = request.GET.get("need", "") if request.GET.get("need", "") in FOLLOW_UP_NEEDS else ""
     if queue.is_orders:
-        ids = queue_order_ids(queue=queue, user=request.user, filters=cleaned)
+        ids = queue_order_ids(queue=queue, user=request.user, filters=cleaned, sort=sort, need=need)
         page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = queue_rows(user=request.user, ids=list(page.object_list))
     else:
@@ -65,10 +79,56 @@ def queue(request, name: str):
         order.category_label = labels.get(order.category_id, "")
         order.is_overdue = any(clock.state == ClockState.OVERDUE or clock.due_at <= now for clock in order.live_clocks)
         order.is_at_risk = any(clock.warned_at for clock in order.live_clocks)
+        order.next_clock = order.live_clocks[0] if order.live_clocks else None
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"queue": queue, "page": page, "filters": filters, "now": now, "query": query.urlencode()}
+    unsorted = query.copy()
+    unsorted.pop("sort", None)
+    context = {
+        "queue": queue, "page": page, "filters": filters, "now": now, "query": query.urlencode(),
+        "sort": sort, "unsorted": unsorted.urlencode(), "need": need,
+        "columns": _columns(queue, sort),
+        **_follow_up_tabs(queue, request, need),
+        **_supervise_bar(queue, request, page),
+    }  # fmt: skip
     return render(request, "tickets/queue.html", context)
+
+
+# Sortable columns: (key in SORTS, label). The default order (no key) is the queue's own (tickets.queues).
+SORTABLE = {"number": _("Order"), "state": _("State"), "accepted": _("Accepted"), "due": _("Next deadline")}
+
+
+def _columns(queue, sort: str) -> dict:
+    """For each sortable column: the sort its header link asks for and its aria-sort now."""
+    columns = {}
+    for key, label in SORTABLE.items():
+        state = "ascending" if sort == key else "descending" if sort == f"-{key}" else "none"
+        columns[key] = {"label": label, "next": f"-{key}" if sort == key else key, "aria": state}
+    return columns
+
+
+def _follow_up_tabs(queue, request, need: str) -> dict:
+    if queue.name != "follow_ups":
+        return {}
+    counts = follow_up_need_counts(user=request.user)
+    tabs = [{"need": "", "label": _("All"), "count": None, "active": not need}]
+    tabs += [
+        {"need": key, "label": label, "count": counts[key], "active": need == key}
+        for key, (label, _filter) in FOLLOW_UP_NEEDS.items()
+    ]
+    return {"need_tabs": tabs}
+
+
+def _supervise_bar(queue, request, page) -> dict:
+    """The bulk actions under a supervised queue (overdue, at risk): the people and units to reassign to."""
+    if not (queue.supervised and user_is_supervisor(user=request.user)):
+        return {}
+    unit_ids = sorted({order.handling_unit_id for order in page.object_list if order.handling_unit_id})
+    return {
+        "supervise": True,
+        "members": list(reassign_candidates(unit_ids=unit_ids)) if unit_ids else [],
+        "units": list(handling_unit_list()) if request.user.has_perm("tickets.dispatch_workorder") else [],
+    }
 
 
 @login_required
