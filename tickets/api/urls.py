@@ -12,6 +12,7 @@ from deadlines.api import DueTimeView
 from notifications.api import NotificationViewSet
 from org.api import ApiTokenViewSet, OrgUnitViewSet, TokenObtainView
 
+from .batch import BatchCandidateViewSet, BatchViewSet
 from .clocks import ClockViewSet
 from .lookups import CustomerViewSet, OrderNumberSearchView
 from .search import CustomerOrdersView, OrderSearchView
@@ -38,6 +39,8 @@ router.register("clocks", ClockViewSet, basename="clock")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("auth/tokens", ApiTokenViewSet, basename="api-tokens")
+router.register("batch-candidates", BatchCandidateViewSet, basename="batch-candidate")  # R-SP-2
+router.register("batches", BatchViewSet, basename="batch")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),

@@ -100,6 +100,11 @@ class BatchCandidate(models.Model):
     def __str__(self) -> str:
         return f"{self.skill_group.city} · {self.category.name}"
 
+    @property
+    def state(self) -> str:
+        """The status, under the name a refused move's 409 reports (tickets.api.errors)."""
+        return self.status
+
 
 class Batch(models.Model):
     """The parent of a batch (R-SP-2). Transitions only through tickets/services/batch.py, which moves every
