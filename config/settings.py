@@ -283,6 +283,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "options": {"expires": 82800},
     },
+    # R-RP-1: finished days into the report tallies, and counted days whose orders changed since, counted again.
+    "report-tallies-refresh": {
+        "task": "reports.tasks.daily_tallies_refresh_task",
+        "schedule": 1800.0,
+        "options": {"expires": 1500},
+    },
+    # R-RP-1: last month's report to each unit's recipients, once per unit and month (a claim row per unit+month).
+    "monthly-reports-send": {
+        "task": "reports.tasks.monthly_reports_send_task",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     # R-WO-9: yesterday's breaches to each first-contact owner in one notice, at 08:00 (idempotent per owner and day).
     "breach-digest": {
         "task": "deadlines.tasks.breach_digest_task",

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .periods import KINDS, MAX_DAYS, Period, period_containing, period_range
-from .selectors import AUDIENCES, UnitNotVisible, report_scope, report_unit_choices
+from .selectors import AUDIENCES, UnitNotVisible, audience_for_user, report_scope, report_unit_choices
 from .sources import Scope
 
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)
@@ -24,7 +24,11 @@ class ReportForm(forms.Form):
     )
     from_ = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    unit = forms.TypedChoiceField(label=_("Unit"), coerce=int, required=False, empty_value=None)
+    unit = forms.TypedChoiceField(
+        label=_("Unit"), coerce=int, required=False, empty_value=None,
+        # The same words for a unit that does not exist and one the user may not see (SPEC §1).
+        error_messages={"invalid_choice": _("Choose a unit from the list.")},
+    )  # fmt: skip
 
     def __init__(self, data=None, *, user, **kwargs):
         if data is not None and "from" in data:
@@ -68,5 +72,5 @@ class ReportForm(forms.Form):
                 )
         else:
             self.period = period_containing(kind, data.get("date") or today)
-        data["audience"] = data.get("audience") or "branch"
+        data["audience"] = data.get("audience") or audience_for_user(user=self.user)
         return data

@@ -32,6 +32,12 @@ AUDIENCES = {
 ENSURE_LIMIT = 62
 
 
+def audience_for_user(*, user) -> str:
+    """The report a reader gets unless they choose: the shift leader's or QA inspector's by role, else the branch's."""
+    groups = set(user.groups.values_list("name", flat=True))
+    return "shift" if "shift_leader" in groups else "qa" if "qa_inspector" in groups else "branch"
+
+
 class UnitNotVisible(Exception):
     """A unit the user may not report on: answered like a unit that does not exist (404 / field error)."""
 

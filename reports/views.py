@@ -71,7 +71,7 @@ def report_page(request):
     if request.GET and not form.is_valid():
         return render(request, "reports/report.html", {"form": form, "audiences": AUDIENCES}, status=400)
     if not request.GET:
-        form = ReportForm({"period": "month", "audience": "branch"}, user=request.user)
+        form = ReportForm({"period": "month"}, user=request.user)
         form.is_valid()
     report = report_build(
         user=request.user, period=form.period, scope=form.scope, audience=form.cleaned_data["audience"]
