@@ -16,9 +16,12 @@ class TicketsConfig(AppConfig):
         from .selectors import clock_order_facts
         from .services.batch import BATCH_TIMELINE_LABELS, batch_on_order_event
         from .templatetags.workspace import TIMELINE_LABELS
+        from .views.batch import order_batch_panel
+        from .views.order import order_panel_register
 
         order_event.connect(clocks_follow_order_event, dispatch_uid="deadlines-order-event")
         # R-SP-2: a complaint's creation may offer a batch candidate (one query, in the creating transaction).
         order_event.connect(batch_on_order_event, dispatch_uid="tickets-batch-detection")
         TIMELINE_LABELS.update(BATCH_TIMELINE_LABELS)
+        order_panel_register(order_batch_panel)
         order_facts_register(clock_order_facts)

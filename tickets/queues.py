@@ -31,6 +31,7 @@ from complaints.numbers import normalize_number
 from deadlines.clock_models import Clock, ClockKind, ClockState
 from org.selectors import user_is_branch_level, user_scope_unit_ids
 
+from .batch_selectors import batch_candidate_count
 from .models import (
     DepartmentReply,
     ExtensionRequest,
@@ -208,6 +209,7 @@ class Queue:
     orders: Callable | None = None  # None: the extension-approvals queue, a list of requests
     shows_assignee: bool = True  # the handler column (not in queues of one's own work)
     supervised: bool = False  # rows can be chosen for a supervisor's bulk action (issue 13 §4)
+    count: Callable | None = None  # a queue of other rows (batch candidates): its own count
 
     @property
     def is_orders(self) -> bool:
@@ -243,6 +245,9 @@ QUEUES: dict[str, Queue] = {
               supervised=True),
         Queue("extensions", _("Extension requests"), _("Extension requests (延期) waiting for your decision."),
               _has("tickets.decide_extension")),
+        # R-SP-2: offers of a batch (tickets/views/batch.py lists them; the navigation shows their count).
+        Queue("batch_candidates", _("Batch candidates"), _("Complaints that look like one fault: confirm a batch."),
+              _has("tickets.dispatch_workorder"), count=batch_candidate_count),
     )
 }  # fmt: skip
 
@@ -335,6 +340,8 @@ def queue_extensions(*, user) -> QuerySet[ExtensionRequest]:
 
 
 def queue_count(*, queue: Queue, user) -> int:
+    if queue.count is not None:
+        return queue.count(user=user)
     if queue.is_orders:
         return queue.orders(user).count()
     return extension_pending_list(user=user).count()

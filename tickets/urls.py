@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import actions, call, clocks, dashboard, intake, notifications, order, queues, search
+from .views import actions, batch, call, clocks, dashboard, intake, notifications, order, queues, search
 from .views import supervise as supervise_views
 
 urlpatterns = [
@@ -26,6 +26,13 @@ urlpatterns = [
     path("orders/<int:pk>/attachments/<int:attachment_id>/", order.attachment_download, name="attachment-download"),
     path("orders/<int:pk>/do/<slug:name>/", actions.order_action, name="order-action"),
     path("queues/counts/", queues.nav_counts, name="nav-counts"),
+    # Before queues/<name>/: the batch-candidates queue lists candidates, not orders (R-SP-2, R-UI-2).
+    path("queues/batch_candidates/", batch.candidate_queue, {"name": "batch_candidates"}, name="batch-candidates"),
+    path("batch-candidates/<int:pk>/confirm/", batch.candidate_confirm, name="batch-candidate-confirm"),
+    path("batch-candidates/<int:pk>/dismiss/", batch.candidate_dismiss, name="batch-candidate-dismiss"),
+    path("batches/<int:pk>/", batch.batch_detail, name="batch-detail"),
+    path("batches/<int:pk>/do/<slug:name>/", batch.batch_move, name="batch-move"),
+    path("orders/new/batch-hint/", batch.intake_hint, name="batch-hint"),
     path("orders/supervise/", supervise_views.supervise, name="supervise"),
     path("queues/<slug:name>/", queues.queue, name="queue"),
     path("search/", search.search, name="search"),
