@@ -17,7 +17,7 @@ by `tickets.queues.queue_rows` like a queue's (a fixed number of queries whateve
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Lookup, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from complaints.models import Customer
@@ -33,6 +33,9 @@ SUFFIX_RE = re.compile(r"^\d{4,10}$")
 # Customers matched by name per search: a common name ("王") must not turn the query into a list of thousands.
 NAME_MATCHES_MAX = 200
 CONTENT_TERM_MIN = 2  # one character matches half the table and no trigram index can serve it
+# The best hits a search returns: fetched in one query (no separate COUNT over every match of a common word),
+# then paged. Nobody reads past the first pages of a search; a longer list asks for a sharper term.
+SEARCH_HITS_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,24 @@ class SearchTerm:
     def is_number(self) -> bool:
         """A full number is the one term that must never reach a URL or a log (R-SEC-2)."""
         return bool(self.full_number)
+
+
+class TextContains(Lookup):
+    """`column ILIKE '%text%'` on PostgreSQL — the form a pg_trgm GIN index answers (Django's `icontains` is
+    `UPPER(column) LIKE UPPER(…)`, which no index on the column serves); LIKE elsewhere (SQLite's LIKE ignores
+    the case of ASCII letters). Used as an expression: `TextContains(F("content"), "掉线")`."""
+
+    lookup_name = "text_contains"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [f"%{connection.ops.prep_for_like_query(value)}%"]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        operator = "ILIKE" if connection.vendor == "postgresql" else "LIKE"
+        return f"{lhs} {operator} {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
 
 
 def search_term_errors(raw: str) -> list[str]:
@@ -75,7 +96,7 @@ def _closed_last() -> Case:
 
 
 def _customer_ids_named(text: str) -> list[int]:
-    named = Customer.objects.filter(name__icontains=text).order_by("id").values_list("id", flat=True)
+    named = Customer.objects.filter(TextContains(F("name"), text)).order_by("id").values_list("id", flat=True)
     return list(named[:NAME_MATCHES_MAX])
 
 
@@ -93,8 +114,13 @@ def _ranked_conditions(term: SearchTerm) -> list[tuple[int, Q]]:
         if named:
             ranked.append((2, Q(customer_id__in=named)))
     if len(term.text) >= CONTENT_TERM_MIN:
-        ranked.append((3, Q(content__icontains=term.text)))
+        ranked.append((3, Q(TextContains(F("content"), term.text))))
     return ranked
+
+
+def order_search_best(*, user, term: SearchTerm) -> list[tuple[int, int]]:
+    """The best `SEARCH_HITS_MAX` (id, rank) hits, in order: what the pages of the results are cut from."""
+    return list(order_search_hits(user=user, term=term)[:SEARCH_HITS_MAX])
 
 
 def order_search_hits(*, user, term: SearchTerm) -> QuerySet:

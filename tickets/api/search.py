@@ -22,7 +22,7 @@ from ..search import (
     SEARCH_TERM_MAX,
     customer_order_list,
     customer_visible_exists,
-    order_search_hits,
+    order_search_best,
     order_search_rows,
     search_term_errors,
     search_term_parse,
@@ -104,7 +104,8 @@ def _mark_clocks(orders) -> None:
 
 class OrderSearchView(generics.GenericAPIView):
     """Orders in any state you may see, ranked: exact number, then number part, then name, then content; open
-    orders first within each, then the newest."""
+    orders first within each, then the newest. The best 500 hits at most (`count` stops there): a longer
+    list asks for a sharper term."""
 
     serializer_class = SearchHitSerializer
 
@@ -133,7 +134,7 @@ class OrderSearchView(generics.GenericAPIView):
         errors = search_term_errors(raw)
         if errors or not raw.strip():
             raise ValidationError({"q": errors or [_("Type what to search for.")]})
-        hits = self.paginate_queryset(order_search_hits(user=request.user, term=search_term_parse(raw)))
+        hits = self.paginate_queryset(order_search_best(user=request.user, term=search_term_parse(raw)))
         rows = order_search_rows(user=request.user, hits=list(hits))
         _mark_clocks(rows)
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)

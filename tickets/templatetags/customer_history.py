@@ -29,6 +29,7 @@ def customer_history(context, customer, limit: int = HISTORY_ROWS) -> dict:
     for order in rows:
         order.visible_to_user = True  # the urge row links to the order
         order.final_reply = order.sent_replies[0] if order.sent_replies else None
+        order.top_name = order.category.top_level().name if order.category_id else ""  # for the repeat offer
     return {"orders": rows[:limit], "more": more, "repeat_offer": _repeat_offer()}
 
 

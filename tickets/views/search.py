@@ -22,9 +22,10 @@ from complaints.selectors import category_path_labels
 from deadlines.clock_models import ClockState
 
 from ..search import (
+    SEARCH_HITS_MAX,
     customer_order_list,
     customer_visible_exists,
-    order_search_hits,
+    order_search_best,
     order_search_rows,
     search_term_errors,
     search_term_parse,
@@ -80,7 +81,7 @@ def search(request):
     if not text:
         return render(request, "tickets/search.html", {"q": "", "page": None})
     term = search_term_parse(text)
-    page = Paginator(order_search_hits(user=request.user, term=term), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(order_search_best(user=request.user, term=term), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = order_search_rows(user=request.user, hits=list(page.object_list))
     now = timezone.now()
     labels = category_path_labels() if page.object_list else {}
@@ -90,8 +91,10 @@ def search(request):
         order.match_label = MATCH_LABELS.get(order.rank, "")
         order.is_overdue = any(clock.state == ClockState.OVERDUE or clock.due_at <= now for clock in order.live_clocks)
         order.is_at_risk = any(clock.warned_at for clock in order.live_clocks)
-    context = {"q": text, "masked_q": mask_number(term.full_number) if term.is_number else text, "page": page,
-               "key": request.GET.get("k", ""), "now": now}  # fmt: skip
+    context = {
+        "q": text, "masked_q": mask_number(term.full_number) if term.is_number else text, "page": page,
+        "key": request.GET.get("k", ""), "now": now, "capped": page.paginator.count >= SEARCH_HITS_MAX,
+    }  # fmt: skip
     return render(request, "tickets/search.html", context)
 
 
