@@ -129,7 +129,8 @@ class OverrideSerializer(serializers.ModelSerializer):
 class SwapSerializer(serializers.ModelSerializer):
     class Meta:
         model = ShiftSwap
-        fields = ["id", "shift", "from_person", "to_person", "state", "requested_by", "requested_at", "agreed_by",
+        fields = ["id", "shift", "hall", "starts_at", "ends_at", "from_person", "to_person",
+                  "state", "requested_by", "requested_at", "agreed_by",
                   "answered_at"]  # fmt: skip
         read_only_fields = fields
 

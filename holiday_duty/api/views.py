@@ -276,7 +276,7 @@ class SwapViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
             return ShiftSwap.objects.none()
         user = self.request.user
         halls = selectors.halls_of(user=user)
-        return (ShiftSwap.objects.filter(shift__hall__in=halls) | ShiftSwap.objects.filter(to_person=user)).distinct()
+        return (ShiftSwap.objects.filter(hall__in=halls) | ShiftSwap.objects.filter(to_person=user)).distinct()
 
     def list(self, request, *args, **kwargs):
         """Shift swaps (换班) of your halls, with who agreed and when (seed 003 一.7)."""

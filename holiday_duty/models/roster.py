@@ -174,7 +174,15 @@ class SwapState(models.TextChoices):
 class ShiftSwap(models.Model):
     """换班 (seed 003 一.7): only with the other person's prior consent, recorded here (who, when)."""
 
-    shift = models.ForeignKey(Shift, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="swaps")
+    # The shift row may be rewritten by a later roster build; the swap keeps its period.
+    shift = models.ForeignKey(
+        Shift, verbose_name=_("shift"), null=True, blank=True, on_delete=models.SET_NULL, related_name="swaps"
+    )
+    hall = models.ForeignKey(
+        "holiday_duty.DutyHall", verbose_name=_("duty hall"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_at = models.DateTimeField(_("from"), null=True)
+    ends_at = models.DateTimeField(_("to"), null=True)
     from_person = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("gives the shift"), on_delete=models.PROTECT, related_name="+"
     )

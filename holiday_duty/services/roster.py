@@ -178,8 +178,9 @@ def shift_swap_request(*, shift_id: int, actor, to_person_id: int) -> ShiftSwap:
     to_person = get_user_model().objects.filter(pk=to_person_id, is_active=True).first() if to_person_id else None
     require({"to_person_id": [] if to_person and to_person.id != shift.person_id else [_("Choose a colleague.")]})
     return ShiftSwap.objects.create(
-        shift=shift, from_person_id=shift.person_id, to_person=to_person, requested_by=actor, requested_at=now
-    )
+        shift=shift, hall=shift.hall, starts_at=shift.starts_at, ends_at=shift.ends_at, from_person_id=shift.person_id,
+        to_person=to_person, requested_by=actor, requested_at=now,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -187,21 +188,20 @@ def shift_swap_answer(*, swap_id: int, actor, agree: bool) -> ShiftSwap:
     """The colleague agrees or declines; agreeing records who and when and puts them on the shift (a replace
     override, so a later rebuild keeps it). 403 unless the colleague; 409 once answered or once started."""
     now = timezone.now()
-    swap = ShiftSwap.objects.select_for_update().select_related("shift__hall").get(pk=swap_id)
+    swap = ShiftSwap.objects.select_for_update(of=("self",)).get(pk=swap_id)
     if swap.to_person_id != actor.id:
         raise PermissionDenied(_("Only the colleague asked may answer."))
     if swap.state != SwapState.REQUESTED:
         raise DutyRefused(swap, "swap_answer")
-    if swap.shift.starts_at <= now:
+    if swap.starts_at <= now:
         raise DutyRefused(swap, "swap_answer", _("the shift has started; it stays as it is worked."))
     swap.state = SwapState.AGREED if agree else SwapState.DECLINED
     swap.agreed_by, swap.answered_at = actor, now
     swap.save(update_fields=["state", "agreed_by", "answered_at"])
     if agree:
-        shift = swap.shift
         roster_override_add(
-            hall_id=shift.hall_id, actor=actor, kind=OverrideKind.REPLACE, person_id=swap.to_person_id,
-            replaces_id=swap.from_person_id, starts_at=shift.starts_at, ends_at=shift.ends_at,
+            hall_id=swap.hall_id, actor=actor, kind=OverrideKind.REPLACE, person_id=swap.to_person_id,
+            replaces_id=swap.from_person_id, starts_at=swap.starts_at, ends_at=swap.ends_at,
             reason=_("Shift swap agreed by %(name)s") % {"name": actor.get_full_name() or actor.username}, swap=swap,
         )  # fmt: skip
     return swap

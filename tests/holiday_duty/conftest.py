@@ -127,3 +127,8 @@ def dispatched(world, unit, when: datetime):
 
 def duty_order_of(order) -> DutyOrder | None:
     return DutyOrder.objects.filter(order=order).first()
+
+
+def reread(duty_order: DutyOrder) -> DutyOrder:
+    """The FSM state is protected: read the row again instead of refresh_from_db."""
+    return DutyOrder.objects.get(pk=duty_order.pk)
