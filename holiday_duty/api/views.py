@@ -10,13 +10,24 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from tickets.api.errors import ApiConflictSerializer, ApiErrorSerializer
+from tickets.api.errors import ApiErrorSerializer
 
 from .. import selectors, services
 from ..models import CallTask, DutyLogEntry, DutyOrder, DutyState, Handover, RosterOverride, Shift, ShiftSwap
 from . import serializers as s
 
-CONFLICT = {409: OpenApiResponse(ApiConflictSerializer, description="Not allowed in its state now.")}
+class DutyConflictSerializer(serializers.Serializer):
+    """409 of the holiday-duty endpoints: tickets' shape (tickets.api.errors) with the row's state."""
+
+    detail = serializers.CharField(help_text="Names the refused action and why; nothing changed.")
+    code = serializers.ChoiceField(choices=["transition_refused", "concurrent_transition"])
+    transition = serializers.CharField(required=False, help_text="The refused action, e.g. `handover_sign`.")
+    state = serializers.CharField(
+        required=False, help_text="The state: a duty order's, a swap's, or signed / unsigned for a handover."
+    )
+
+
+CONFLICT = {409: OpenApiResponse(DutyConflictSerializer, description="Not allowed in its state now.")}
 NOT_FOUND = {404: OpenApiResponse(ApiErrorSerializer, description="No such row, or not one you may see.")}
 
 

@@ -312,6 +312,14 @@ class Handover(models.Model):
     def __str__(self) -> str:
         return f"{self.outgoing} → {self.incoming} {timezone.localtime(self.written_at):%m-%d %H:%M}"
 
+    @property
+    def state(self) -> str:
+        """For a refusal's answer (409 names the state): signed or not yet."""
+        return "signed" if self.signed_at else "unsigned"
+
+    def get_state_display(self) -> str:
+        return str(_("signed") if self.signed_at else _("not signed"))
+
     def _signed_in_db(self) -> bool:
         return type(self)._base_manager.filter(pk=self.pk, signed_at__isnull=False).exists()
 

@@ -1,0 +1,122 @@
+"""The holiday-duty API (R-API-1): lists paged, actions through the services, 404 for what one may not see (ids in
+a body too), 400 naming the field, the day's log as CSV (UTF-8 BOM) and XLSX in the browser."""
+
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from openpyxl import load_workbook
+
+from holiday_duty.models import CallTask, DutyLogEntry
+
+from .conftest import at, dispatched, duty_order_of, reread
+
+pytestmark = pytest.mark.django_db
+
+NOW = at(2026, 10, 2, 10)
+BASE = "/api/v1/holiday-duty"
+
+
+@pytest.fixture
+def landed(world, duty):
+    return duty_order_of(dispatched(world, duty.am_south, NOW - timedelta(minutes=5)))
+
+
+def test_duty_staff_work_an_order_through_the_api(duty, landed, api):
+    api.force_login(duty.duty)
+    with time_machine.travel(NOW, tick=False):
+        listed = api.get(f"{BASE}/duty-orders/", {"state": "queued"}).json()
+        assert (listed["count"], listed["results"][0]["order_number"]) == (1, landed.order.number)
+        confirmed = api.post(f"{BASE}/duty-orders/{landed.id}/confirm-handler/",
+                             {"handler_id": duty.account_manager.id}, format="json")  # fmt: skip
+        assert confirmed.status_code == 200, confirmed.json()
+        assert confirmed.json()["state"] == "notified"
+        call = confirmed.json()["calls"][0]
+        outcome = api.post(f"{BASE}/call-tasks/{call['id']}/outcome/", {"outcome": "not_reached"}, format="json")
+        assert outcome.json()["outcome"] == "not_reached"
+        escalated = api.post(f"{BASE}/duty-orders/{landed.id}/escalate/")
+        assert escalated.json()["escalation"]["level"] == 1
+        fed = api.post(f"{BASE}/duty-orders/{landed.id}/feedback/",
+                       {"channel": "phone", "note": "主管已联系客户", "from_user_id": duty.am_supervisor.id},
+                       format="json")  # fmt: skip
+        assert fed.json()["state"] == "feedback"
+        assert fed.json()["escalation"]["state"] == "resolved"
+        log = api.get(f"{BASE}/log-entries/", {"hall": duty.hall.id, "day": "2026-10-02"}).json()
+    assert [row["kind"] for row in log["results"]] == ["landed", "notification", "call", "escalation", "feedback"]
+
+
+def test_outsiders_get_404_and_the_handler_sees_only_their_own(duty, landed, api):
+    api.force_login(duty.general_staff)
+    assert api.get(f"{BASE}/duty-orders/{landed.id}/").status_code == 404
+    assert api.post(f"{BASE}/duty-orders/{landed.id}/escalate/").status_code == 404
+    assert api.post(f"{BASE}/log-entries/", {"hall": duty.hall.id, "text": "x"}, format="json").status_code == 404
+    assert api.get(f"{BASE}/duty-orders/").json()["count"] == 0
+
+
+def test_a_duty_order_id_in_a_body_that_one_may_not_see_is_404(world, duty, landed, api):
+    other = duty.hall.__class__.objects.create(unit=world.hall_south)
+    api.force_login(duty.duty)
+    answer = api.post(f"{BASE}/log-entries/", {"hall": other.id, "text": "x"}, format="json")
+    assert answer.status_code == 404
+
+
+def test_bad_input_is_400_naming_the_field(duty, landed, api):
+    api.force_login(duty.duty)
+    answer = api.post(f"{BASE}/duty-orders/{landed.id}/confirm-handler/", {"handler_id": "x"}, format="json")
+    assert answer.status_code == 400 and "handler_id" in answer.json()
+    answer = api.post(f"{BASE}/duty-orders/{landed.id}/confirm-handler/", {}, format="json")
+    assert answer.status_code == 400 and "handler_id" in answer.json()
+    assert api.get(f"{BASE}/duty-orders/", {"state": "nope"}).status_code == 400
+    assert api.get(f"{BASE}/log-entries/", {"day": "2026-13-01"}).status_code == 400
+    assert api.get(f"{BASE}/duty-orders/", {"hall": "1x"}).status_code == 400
+    answer = api.post(f"{BASE}/duty-orders/{landed.id}/feedback/", {"channel": "fax", "note": ""}, format="json")
+    assert answer.status_code == 400 and {"channel", "note"} <= set(answer.json())
+
+
+def test_a_manual_log_entry_and_the_day_exported_as_csv_and_xlsx(duty, landed, api, login):
+    api.force_login(duty.duty)
+    with time_machine.travel(NOW, tick=False):
+        created = api.post(f"{BASE}/log-entries/", {"hall": duty.hall.id, "text": "交班前巡查营业厅，一切正常。"},
+                           format="json")  # fmt: skip
+        assert created.status_code == 201 and created.json()["kind"] == "manual"
+        client = login(duty.duty)
+        csv = client.get("/holiday-duty/log.csv", {"hall": duty.hall.id, "day": "2026-10-02"})
+        xlsx = client.get("/holiday-duty/log.xlsx", {"hall": duty.hall.id, "day": "2026-10-02"})
+
+    assert csv.content.startswith("\ufeff".encode())
+    text = csv.content.decode("utf-8-sig")
+    assert "交班前巡查营业厅" in text and landed.order.number in text
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("时间", "类别", "工单", "记录人", "内容")
+    assert len(rows) == 1 + DutyLogEntry.objects.filter(day=NOW.date()).count() == 3
+
+
+def test_the_duty_screen_shows_the_queue_with_its_countdown_and_the_nav_count(duty, landed, login):
+    with time_machine.travel(NOW, tick=False):
+        from holiday_duty import services
+
+        services.duty_order_handler_confirm(
+            duty_order_id=landed.id, actor=duty.duty, handler_id=duty.account_manager.id
+        )
+        page = login(duty.duty).get("/holiday-duty/").content.decode()
+    assert f'data-duty-order="{landed.order.number}"' in page
+    assert 'data-countdown="14400"' in page  # 4 h to go at the notification
+    assert "data-holiday-duty-count>2<" in page  # the notified order and its call
+    assert CallTask.objects.filter(duty_order=landed).exists()
+    assert reread(landed).state == "notified"
+
+
+def test_the_screen_is_404_for_people_without_a_duty_hall(duty, login):
+    assert login(duty.general_staff).get("/holiday-duty/").status_code == 404
+
+
+def test_screen_actions_refused_show_the_reason_and_change_nothing(duty, landed, login):
+    client = login(duty.duty)
+    with time_machine.travel(NOW, tick=False):
+        answer = client.post("/holiday-duty/do/escalate/", {"hall": duty.hall.id, "duty_order": landed.id}, follow=True)
+    assert answer.status_code == 200
+    assert not hasattr(reread(landed), "escalation_id")
+    assert "409" not in answer.content.decode()
+    assert reread(landed).state == "queued"
