@@ -24,6 +24,7 @@ from .models import (
 )
 
 WORKDAY_CALENDAR = "CAL-WORKDAY"
+CHASED_STATES = ("queued", "notified")  # what the duty staff still chase
 WORK = "holiday_duty.work_duty"
 LEAD = "holiday_duty.lead_shift"
 
@@ -148,7 +149,8 @@ def call_task_visible_list(*, user) -> QuerySet[CallTask]:
 
 def call_tasks_open(*, hall: DutyHall) -> QuerySet[CallTask]:
     return (
-        CallTask.objects.filter(duty_order__hall=hall, outcome="")
+        # A call whose order has its feedback (or is archived) is no longer to be made.
+        CallTask.objects.filter(duty_order__hall=hall, outcome="", duty_order__state__in=CHASED_STATES)
         .select_related("duty_order__order", "callee", "assigned_to")
         .order_by("created_at", "id")
     )
@@ -230,8 +232,10 @@ def nav_count(*, user) -> int | None:
     halls = list(halls_of(user=user))
     if not halls:
         return None
-    count = DutyOrder.objects.filter(hall__in=halls, state__in=("queued", "notified")).count()
-    count += CallTask.objects.filter(duty_order__hall__in=halls, outcome="").count()
+    count = DutyOrder.objects.filter(hall__in=halls, state__in=CHASED_STATES).count()
+    count += CallTask.objects.filter(
+        duty_order__hall__in=halls, outcome="", duty_order__state__in=CHASED_STATES
+    ).count()
     led = [h for h in halls if h.shift_leader_id == user.id or user.has_perm(LEAD)]
     if led:
         count += Handover.objects.filter(hall__in=led, signed_at__isnull=True).count()

@@ -16,6 +16,7 @@ from .. import selectors, services
 from ..models import CallTask, DutyLogEntry, DutyOrder, DutyState, Handover, RosterOverride, Shift, ShiftSwap
 from . import serializers as s
 
+
 class DutyConflictSerializer(serializers.Serializer):
     """409 of the holiday-duty endpoints: tickets' shape (tickets.api.errors) with the row's state."""
 

@@ -85,13 +85,15 @@ def duty_order_handler_confirm(
     duty_order.notify()
     duty_order.handler, duty_order.contact, duty_order.handler_phone = handler, contact, phone
     duty_order.confirmed_by, duty_order.notified_at = actor, now
-    if duty_order.owner_id is None:
-        duty_order.owner = actor
+    if duty_order.owner_id is None or duty_order.owner_is_fallback:
+        # The staff member who takes the order up follows it (the fallback only held it for a gap).
+        duty_order.owner, duty_order.owner_is_fallback = actor, False
     started = clocks_on_event(order=order, event=HolidayEvent.NOTIFIED, at=now)
     clock = next((c for c in started if c.kind == ClockKind.HOLIDAY), None)
     duty_order.feedback_due_at = clock.due_at if clock else None
     duty_order.save(update_fields=[
-        "state", "handler", "contact", "handler_phone", "confirmed_by", "notified_at", "owner", "feedback_due_at",
+        "state", "handler", "contact", "handler_phone", "confirmed_by", "notified_at", "owner", "owner_is_fallback",
+        "feedback_due_at",
     ])  # fmt: skip
 
     due = timezone.localtime(duty_order.feedback_due_at) if duty_order.feedback_due_at else None

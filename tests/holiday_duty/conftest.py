@@ -77,6 +77,11 @@ class Duty:
 
 @pytest.fixture
 def duty(world) -> Duty:
+    yield duty_build(world)
+    calendar_cache_clear()
+
+
+def duty_build(world) -> Duty:
     calendar_cache_clear()
     calendar_seed_defaults()
     holiday_seed_from_chinese_calendar()
@@ -111,10 +116,9 @@ def duty(world) -> Duty:
         group=hall.groups.get(unit=group_support), distributor="集团分销商", name="刘经理", phone="13900000009",
         email="liu@distributor.example",
     )  # fmt: skip
-    yield Duty(hall=hall, am_south=am_south, group_support=group_support, general=general, duty=duty_staff,
+    return Duty(hall=hall, am_south=am_south, group_support=group_support, general=general, duty=duty_staff,
                duty_peer=peer, leader=leader, account_manager=manager, am_supervisor=am_supervisor,
                region_head=region_head, chief=chief, general_staff=general_staff, contact=contact)  # fmt: skip
-    calendar_cache_clear()
 
 
 def dispatched(world, unit, when: datetime):
