@@ -6,18 +6,48 @@ caused them. Which clocks react to which event is the policy table (data, `Clock
 event stops after its due time, before any sweep saw it (a back-dated entry, R-CLK-ENTRY; a late stop), is
 notified like any breach (R-CLK-BREACH), once: the sweep never sees a stopped clock again."""
 
+import threading
+import time
 from datetime import datetime, timedelta
 
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from .clock_models import Clock, ClockKind, ClockPolicy, ClockState, LimitSource
 from .conditions import condition_holds
+from .models import BusinessCalendar
 from .notices import clock_notices_record
 from .selectors import calendar_add
 
+# The policy table is read by every life-cycle event (each order creation): kept per process. A save or delete
+# here drops it at once and after commit; another process (admin) sees a change within the TTL, as the compiled
+# calendars (deadlines.selectors). A QuerySet.update() of policies must call `policies_cache_clear()`.
+POLICIES_TTL_SECONDS = 10.0
+_policies_lock = threading.Lock()
+_policies_cached: dict = {"at": -1e18, "rows": ()}
+
+
+def policies_cache_clear(**kwargs) -> None:
+    with _policies_lock:
+        _policies_cached.update(at=-1e18, rows=())
+    if kwargs.get("sender") is not None:  # a signal: and again once the writing transaction is over
+        transaction.on_commit(policies_cache_clear, using=kwargs.get("using"))
+
 
 def policies_active() -> list[ClockPolicy]:
-    return list(ClockPolicy.objects.filter(is_active=True).select_related("calendar").order_by("precedence", "id"))
+    now = time.monotonic()
+    if now - _policies_cached["at"] < POLICIES_TTL_SECONDS:
+        return list(_policies_cached["rows"])
+    rows = tuple(ClockPolicy.objects.filter(is_active=True).select_related("calendar").order_by("precedence", "id"))
+    with _policies_lock:
+        _policies_cached.update(at=now, rows=rows)
+    return list(rows)
+
+
+for _model in (ClockPolicy, BusinessCalendar):
+    for _signal in (post_save, post_delete):
+        _signal.connect(policies_cache_clear, sender=_model, dispatch_uid=f"deadlines-policies-{_model.__name__}")
 
 
 def policy_matches(*, policy: ClockPolicy, order, details: dict) -> bool:
@@ -67,13 +97,19 @@ def clock_times(
 def clock_start(
     *, order, policy: ClockPolicy, start: datetime, now: datetime, sequence: int = 1, details: dict | None = None
 ) -> Clock:
+    clock = _clock_new(order=order, policy=policy, start=start, sequence=sequence, details=details)
+    clock.save()
+    return clock
+
+
+def _clock_new(*, order, policy: ClockPolicy, start: datetime, sequence: int = 1, details: dict | None = None) -> Clock:
+    """A clock started under `policy`, not saved yet (the event's new clocks are inserted together)."""
     due, warn, limit = clock_times(policy=policy, order=order, start=start, details=details)
     clock = Clock(
         order=order, policy=policy, kind=policy.kind, calendar_code=policy.calendar.code, limit=limit,
         started_at=start, due_at=due, warn_at=warn, sequence=sequence, cycle=order.cycle,
     )  # fmt: skip
     clock.next_check_at = _next_check(clock)
-    clock.save()
     return clock
 
 
@@ -91,6 +127,13 @@ def clock_stop(*, clock: Clock, at: datetime) -> Clock:
     """Met if stopped by the due time; a clock stopped late stays breached (R-CLK-BREACH), even if the
     sweep has not reached it yet: the breach is recorded at the due time, not at the stop. A reminder
     (R-CLK-RETRY) is no deadline: it is met whenever it stops."""
+    _clock_stopped(clock=clock, at=at)
+    clock.save(update_fields=["state", "breached_at", "stopped_at", "next_check_at"])
+    return clock
+
+
+def _clock_stopped(*, clock: Clock, at: datetime) -> None:
+    """`clock_stop` without the save (a clock stopped before it is first inserted)."""
     if clock.policy.is_reminder and not clock.breached_at:
         clock.state = ClockState.MET
     elif clock.breached_at or at > clock.due_at:
@@ -100,8 +143,6 @@ def clock_stop(*, clock: Clock, at: datetime) -> Clock:
         clock.state = ClockState.MET
     clock.stopped_at = at
     clock.next_check_at = None
-    clock.save(update_fields=["state", "breached_at", "stopped_at", "next_check_at"])
-    return clock
 
 
 def clock_cancel(*, clock: Clock, at: datetime) -> Clock:
@@ -145,7 +186,8 @@ def clocks_on_event(*, order, event: str, at: datetime, **details) -> list[Clock
     """React to one life-cycle event: stop, cancel, restart and start clocks per the policy table."""
     now = timezone.now()
     policies = policies_active()
-    live = clocks_live_locked(order=order)
+    # An order's creation is its first event: no clock of it exists yet to lock or stop.
+    live = [] if event == "created" else clocks_live_locked(order=order)
     newly_breached: list[int] = []
     restarts: dict[int, tuple[ClockPolicy, int]] = {}  # policy id → (policy, its highest round)
     for clock in live:
@@ -162,10 +204,11 @@ def clocks_on_event(*, order, event: str, at: datetime, **details) -> list[Clock
             continue
         if clock.breached_at and not had_breach:
             newly_breached.append(clock.id)
+    new: list[Clock] = []  # inserted together below
     for policy, top in restarts.values():
         # R-CLK-FEEDBACK: every contact that reached the customer starts one new 48 h round (whatever rounds,
         # overdue or running, were live).
-        clock_start(order=order, policy=policy, start=at, now=now, sequence=top + 1, details=details)
+        new.append(_clock_new(order=order, policy=policy, start=at, sequence=top + 1, details=details))
     kinds_live = {c.kind for c in live if c.state in ClockState.live()} | {p.kind for p, _ in restarts.values()}
     started = []
     for policy in policies:
@@ -177,14 +220,16 @@ def clocks_on_event(*, order, event: str, at: datetime, **details) -> list[Clock
             continue  # the event does not say the spacing: no reminder rather than one on a guessed limit
         kinds_live.add(policy.kind)
         start = _event_start(policy=policy, order=order, event=event, at=at, details=details)
-        clock = clock_start(order=order, policy=policy, start=start, now=now, details=details)
+        clock = _clock_new(order=order, policy=policy, start=start, details=details)
         if policy.kind == ClockKind.ENTRY:
             # Recorded now: met or breached at once (a back-dated record can be late, R-CLK-ENTRY).
             recorded = details["contact"].recorded_at if details.get("contact") is not None else order.accepted_at
-            clock_stop(clock=clock, at=recorded)
-            if clock.breached_at:
-                newly_breached.append(clock.id)
+            _clock_stopped(clock=clock, at=recorded)
+        new.append(clock)
         started.append(clock)
+    if new:
+        Clock.objects.bulk_create(new)  # one INSERT (the ids are returned: the notices below need them)
+        newly_breached += [c.id for c in started if c.kind == ClockKind.ENTRY and c.breached_at]
     if newly_breached:
         # R-CLK-BREACH for breaches no sweep will see (the clock is stopped): the same notices, the same keys.
         clock_notices_record(warned_ids=[], breached_ids=newly_breached, now=now)
@@ -258,11 +303,11 @@ def clock_handling_move(*, order, due_at: datetime) -> int:
     return clock_due_move(order=order, kind=ClockKind.HANDLE, due_at=due_at)
 
 
-def clocks_follow_order_event(sender, *, order, event, at, **details) -> None:
+def clocks_follow_order_event(sender, *, order, event, at, **details) -> list[Clock]:
     """Receiver of the order life-cycle signal (connected by the layer that sends it, `tickets.apps`): clocks
     follow the order's life cycle (SPEC §3.2); flag changes re-baseline them (R-CLK-RECALC); a moved handling
     deadline (R-FL-7) or appointment (R-CLK-APPT) moves its clock. The details this layer reads are listed in
-    `tickets.events`."""
+    `tickets.events`. Returns the clocks the event started (the creating request answers with them)."""
     details.pop("signal", None)
     details.pop("actor", None)
     if event == "flags_changed":
@@ -271,7 +316,7 @@ def clocks_follow_order_event(sender, *, order, event, at, **details) -> None:
         clock_handling_move(order=order, due_at=details["due_at"])
     if event == "appointment_moved":
         clock_due_move(order=order, kind=ClockKind.APPOINTMENT, due_at=details["appointed_at"])
-    clocks_on_event(order=order, event=event, at=at, **details)
+    return clocks_on_event(order=order, event=event, at=at, **details)
 
 
 def clock_rebaseline(*, clock: Clock, note: str) -> bool:

@@ -81,6 +81,20 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """Per-process caches of reference rows (tickets.reference, the clock policies) start empty in each test: a
+    rolled-back test's rows, or a QuerySet.update() no signal saw, must not leak into the next (issue 12 §3)."""
+    from deadlines.clocks import policies_cache_clear
+    from tickets.reference import reference_cache_clear
+
+    reference_cache_clear()
+    policies_cache_clear()
+    yield
+    reference_cache_clear()
+    policies_cache_clear()
+
+
 # --- work-order core (tests/tickets, tests/complaints, tests/org) ----------------------------------------
 @pytest.fixture
 def world(db):

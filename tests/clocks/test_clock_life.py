@@ -83,7 +83,8 @@ def test_a_back_dated_order_records_its_entry_clock_at_creation(cast, received, 
 
 def _repeat_of_previous(cast) -> dict:
     with time_machine.travel(WED_10 - timedelta(days=3), tick=False):
-        previous = order_make(cast)
+        # closed (提交, at once) three days ago: a repeat follows a closed order of the same matter (R-SP-1 (b))
+        previous = order_make(cast, handling_method="record")
     return {"is_repeat": True, "previous_order_id": previous.pk, "repeat_reason": "对上次处理结果不满意"}
 
 

@@ -69,7 +69,10 @@ def test_direct_reply_needs_the_reply_text(world):
 
 def test_existing_customer_is_reused_not_duplicated(world):
     first = work_order_make(actor=world.clerk)
-    second = work_order_make(actor=world.clerk, accepted_number="+86 138 1234 5678")
+    # another matter (top-level category): the same one, still open, would be an urge (R-SP-1 (a)), also when
+    # the number is typed another way
+    other_matter = category_leaf(top="网络质量", leaf="室内无信号")
+    second = work_order_make(actor=world.clerk, accepted_number="+86 138 1234 5678", category_id=other_matter.id)
 
     assert second.customer == first.customer
     assert second.accepted_number == STANDARD_NUMBER

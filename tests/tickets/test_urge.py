@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from complaints.models import ComplaintCategory
 from notifications.models import Notification
-from tests.factories import category_leaf, fresh, order_intake, work_order_at, work_order_make
+from tests.factories import category_leaf, fresh, order_intake, work_order_at, work_order_make, work_order_walk
 from tickets import services
 from tickets.models import OrderState, TimelineEntry, WorkOrder
 
@@ -35,8 +35,10 @@ def test_another_matter_a_closed_order_or_a_repeat_is_a_new_order(world):
     assert work_order_make(actor=world.clerk, category_id=other_top.id).pk
 
     closed = work_order_at(OrderState.CLOSED, world=world, accepted_number="13900000011")
-    again = work_order_make(actor=world.clerk, accepted_number="13900000011")  # the earlier one is closed
+    # the earlier one is closed: a new order once the clerk says it is another matter (R-SP-1 (b))
+    again = work_order_make(actor=world.clerk, accepted_number="13900000011", same_matter="different")
     assert again.pk and closed.pk
+    work_order_walk(again, to=OrderState.CLOSED, world=world)
 
     repeat = work_order_make(
         actor=world.clerk, is_repeat=True, previous_order_id=closed.id, repeat_reason="对上次结果不满意",

@@ -126,7 +126,7 @@ def test_unsatisfied_callback_needs_the_analysis(world, login):
 
 
 def test_repeat_complaint_reply_starts_from_the_previous_wording(world, login):
-    previous = work_order_at(OrderState.CLOSED, world=world)
+    previous = work_order_at(OrderState.CLOSED, world=world, accepted_number="13900003333")  # R-SP-1: same number
     order = work_order_make(
         actor=world.clerk, accepted_number="13900003333", is_repeat=True, previous_order_id=previous.id,
         repeat_reason="对补偿金额不满意",

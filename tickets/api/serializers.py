@@ -31,7 +31,7 @@ from ..models.choices import (
     Satisfaction,
     Urgency,
 )
-from ..selectors import work_order_allowed_transitions
+from ..selectors import final_reply_previous, work_order_allowed_transitions
 from .clocks import ClockSerializer
 from .fields import IdField, InstantField, TextField
 
@@ -149,6 +149,17 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReplyVoiceSerializer(serializers.ModelSerializer):
+    """The wording a repeat complaint's reply starts from (R-FL-4, R-SP-1 (b))."""
+
+    order = serializers.IntegerField(source="order_id", read_only=True, help_text="The previous order.")
+
+    class Meta:
+        model = FinalReply
+        fields = ["order", "process", "content", "method", "satisfaction", "sent_at"]
+        read_only_fields = fields
+
+
 class WorkOrderDetailSerializer(WorkOrderListSerializer):
     contacts = ContactSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -161,6 +172,10 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
     customer_brand = serializers.CharField(source="customer.brand", read_only=True)
     customer_home_city = serializers.CharField(source="customer.home_city", read_only=True)
     contact_number = serializers.SerializerMethodField(help_text=_("Masked (R-SEC-2); unmask via POST …/unmask/."))
+    reply_voice = serializers.SerializerMethodField(
+        help_text="A repeat complaint: the final reply sent on the previous order, whose wording the reply to "
+        "this one reuses (R-FL-4 one reply voice); null otherwise."
+    )
 
     class Meta(WorkOrderListSerializer.Meta):
         fields = [
@@ -168,12 +183,20 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
             "call_reason", "business_item", "appointed_at", "content", "findings", "evidence_note", "visit_confirmed",
             "direct_reply", "journalist", "previous_order", "repeat_reason", "origin", "skill_group", "dispatched_by",
             "contact_number", "contacts", "attachments", "department_replies", "final_replies", "callbacks",
-            "allowed_transitions", "clocks", "extension_requests",
+            "allowed_transitions", "clocks", "extension_requests", "reply_voice",
         ]  # fmt: skip
         read_only_fields = fields
 
     def get_contact_number(self, order: WorkOrder) -> str:
         return mask_number(order.contact_number)
+
+    @extend_schema_field(ReplyVoiceSerializer(allow_null=True))
+    def get_reply_voice(self, order: WorkOrder) -> dict | None:
+        """R-FL-4 "one reply voice": a repeat complaint's reply starts from the previous order's sent reply."""
+        previous = final_reply_previous(order=order)
+        if previous is None:
+            return None
+        return ReplyVoiceSerializer(previous).data
 
     @extend_schema_field(ExtensionRequestSerializer(many=True))
     def get_extension_requests(self, order: WorkOrder) -> list[dict]:
@@ -259,9 +282,21 @@ class WorkOrderCreateSerializer(serializers.Serializer):
     journalist = JournalistInput(required=False, help_text="The journalist, for a media complaint.")
     previous_order = IdField(
         required=False, allow_null=True, source="previous_order_id",
-        help_text="The earlier order of a repeat complaint; one you may not see answers like a missing one.",
+        help_text="The earlier order of a repeat complaint (R-SP-1 (b)): of the same number and top-level "
+        "category, closed within the repeat window (30 days); else a 400 naming `previous_order`. One you may "
+        "not see answers like a missing one.",
     )  # fmt: skip
-    repeat_reason = TextField(required=False, allow_blank=True, help_text="Why the customer complains again.")
+    repeat_reason = TextField(
+        required=False, allow_blank=True,
+        help_text="Why the customer is unhappy with the previous result (required for a repeat complaint).",
+    )  # fmt: skip
+    same_matter = serializers.ChoiceField(
+        choices=[("repeat", "repeat"), ("different", "different")], required=False, allow_blank=True, default="",
+        help_text="R-SP-1 (b): when this number's complaint of the same top-level category was closed within the "
+        "repeat window (30 days), a complaint without `is_repeat` is refused with a 400 naming `same_matter` and "
+        "the candidate's id in `same_matter.candidate`; answer `repeat` (a repeat complaint of that order, or of "
+        "`previous_order`; needs `repeat_reason`) or `different` (a new matter, recorded on the timeline).",
+    )  # fmt: skip
     accepting_unit = IdField(
         required=False, allow_null=True, source="accepting_unit_id", help_text="Accepting unit; default: your own."
     )

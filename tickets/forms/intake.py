@@ -79,6 +79,11 @@ class IntakeForm(forms.Form):
         widget=forms.TextInput, error_messages={"invalid_choice": _("No order you can see has this number.")},
     )  # fmt: skip
     repeat_reason = _text(_("Why the customer is unhappy with the previous result"), rows=2)
+    # R-SP-1 (b): the clerk's answer when the same matter was closed recently (buttons of the intake page).
+    same_matter = forms.ChoiceField(
+        label=_("Same matter as a recent order"), required=False,
+        choices=[("", "—"), ("repeat", _("Repeat of it")), ("different", _("A different matter"))],
+    )  # fmt: skip
 
     content = _text(_("Customer's request"), rows=4)
     findings = _text(_("Learnt while talking"), rows=2)
@@ -129,5 +134,6 @@ class IntakeForm(forms.Form):
             external_source=data.get("external_source", ""), journalist=journalist,
             previous_order_id=previous.id if previous else None, repeat_reason=data.get("repeat_reason", ""),
             accepting_unit_id=unit.id if unit else None, customer=customer,
+            same_matter=data.get("same_matter", ""),
             **{flag: data.get(flag, False) for flag in FLAG_FIELDS},
         )  # fmt: skip

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import Attachment, WorkOrder
-from .create import OrderIntake, work_order_create
+from .create import OrderIntake, work_order_create_in_transaction
 from .records import attachment_add, attachment_file_errors
 
 
@@ -22,7 +22,8 @@ def work_order_accept(
         for error in attachment_file_errors(uploaded_file=f)
     ]
     try:
-        order = work_order_create(actor=actor, intake=intake, attachment_count=len(files))
+        # This transaction is the order's: no savepoint of its own (issue 12 §3).
+        order = work_order_create_in_transaction(actor=actor, intake=intake, attachment_count=len(files))
     except ValidationError as exc:
         if file_errors:
             raise ValidationError({**exc.message_dict, "attachments": file_errors}) from exc

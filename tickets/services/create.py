@@ -3,20 +3,22 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import BusinessItem, CallReason, ComplaintCategory, Customer, SkillGroup
-from complaints.selectors import category_is_leaf
-from complaints.services import customer_get_or_create
+from complaints.models import BusinessItem, CallReason, Customer, SkillGroup
+from complaints.numbers import normalize_number, validate_phone_number
+from deadlines.clock_models import Clock
 from org.models import OrgUnit
 
 from ..events import OrderEvent, order_event
-from ..models import Channel, HandlingMethod, OrderOrigin, OrderType, Urgency, WorkOrder
+from ..models import Channel, HandlingMethod, OrderOrigin, OrderState, OrderType, Urgency, WorkOrder
 from ..permissions import order_visible_to
-from ..selectors import work_order_open_same_matter, work_order_rules
+from ..reference import category_node, repeat_window, rules_cached, skill_group_for_city
 from .base import require
 from .numbering import order_number_next
 from .timeline import timeline_append
@@ -76,6 +78,12 @@ class OrderIntake:
     repeat_reason: str = ""
     accepting_unit_id: int | None = None
     customer: dict = field(default_factory=dict)  # name, tier, brand, home_city for a new customer
+    # R-SP-1 (b): the clerk's answer when the number's same matter was closed within the repeat window:
+    # "repeat" (link it: a repeat complaint) or "different" (a new matter, recorded on the timeline).
+    same_matter: str = ""
+
+
+SAME_MATTER_CHOICES = ("", "repeat", "different")
 
 
 @transaction.atomic
@@ -85,6 +93,13 @@ def work_order_create(*, actor, intake: OrderIntake, attachment_count: int = 0) 
 
     `attachment_count` is the number of files the caller attaches in the same transaction
     (`work_order_accept`): a fax/letter order needs its letter (R-WO-7)."""
+    return work_order_create_in_transaction(actor=actor, intake=intake, attachment_count=attachment_count)
+
+
+def work_order_create_in_transaction(*, actor, intake: OrderIntake, attachment_count: int = 0) -> WorkOrder:
+    """`work_order_create` for a caller that holds the transaction already (`work_order_accept`): no savepoint
+    of its own (two statements fewer per creation). A ValidationError must roll the caller's transaction back."""
+    _permissions_load(actor)
     if not actor.has_perm("tickets.add_workorder"):
         raise PermissionDenied(_("You may not accept work orders."))
     now = timezone.now()
@@ -93,20 +108,19 @@ def work_order_create(*, actor, intake: OrderIntake, attachment_count: int = 0) 
     _check_type_rules(intake=intake, errors=errors)
     _check_channel_and_flags(intake=intake, attachment_count=attachment_count, errors=errors)
     _check_times(intake=intake, now=now, errors=errors)
-    previous = _check_repeat(intake=intake, actor=actor, errors=errors)
     _check_customer_input(intake=intake, errors=errors)
     if not (intake.content or "").strip():
         errors.setdefault("content", []).append(_("Record the customer's request."))
-    try:
-        customer = customer_get_or_create(number=intake.accepted_number, defaults=_customer_defaults(intake))
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        customer = None
-    else:
-        # Two clerks accepting the same matter for one number at once: the customer row serialises them,
-        # so the second sees the first's order and is told to urge it (R-SP-1 (a)).
-        Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
-        _check_urge(intake=intake, errors=errors)
+    if intake.same_matter not in SAME_MATTER_CHOICES:
+        errors["same_matter"] = [_("Answer “repeat” or “different”.")]
+    # Two clerks accepting the same matter for one number at once: the customer row serialises them, so the
+    # second sees the first's order and is told to urge it (R-SP-1 (a)).
+    customer, created = _customer_locked(intake=intake, errors=errors)
+    matter = _Matter.of(intake=intake, errors=errors)
+    # A customer registered by this transaction has no earlier order: nothing to urge or repeat.
+    earlier = [] if created or customer is None or not matter.top_id else _earlier_orders(customer=customer)
+    _check_urge(matter=matter, earlier=earlier, errors=errors)
+    previous = _check_repeat(intake=intake, matter=matter, earlier=earlier, actor=actor, now=now, errors=errors)
     skill_group = _skill_group(customer=customer, errors=errors) if customer else None
     urgency = _urgency(intake=intake, customer=customer, errors=errors)
     require(errors)
@@ -131,7 +145,7 @@ def work_order_create(*, actor, intake: OrderIntake, attachment_count: int = 0) 
         visit_confirmed=intake.visit_confirmed,
         direct_reply=intake.direct_reply,
         is_major=intake.is_major,
-        is_repeat=intake.is_repeat,
+        is_repeat=previous is not None,
         is_batch=intake.is_batch,
         # R-SP-3: complaints transferred from outside bodies are escalated.
         is_escalated=intake.is_escalated or intake.channel == Channel.EXTERNAL,
@@ -140,7 +154,7 @@ def work_order_create(*, actor, intake: OrderIntake, attachment_count: int = 0) 
         is_media=intake.is_media or intake.channel == Channel.MEDIA,
         journalist=intake.journalist or {},
         previous_order=previous,
-        repeat_reason=intake.repeat_reason,
+        repeat_reason=intake.repeat_reason.strip() if previous is not None else "",
         origin=ORIGIN_BY_UNIT_KIND.get(unit.kind, OrderOrigin.BACK_OFFICE),
         skill_group=skill_group,
         accepting_unit=unit,
@@ -149,11 +163,26 @@ def work_order_create(*, actor, intake: OrderIntake, attachment_count: int = 0) 
         accepted_at=now,
     )
     order.save()
-    notes = []
+    notes, data = [], {}
     if urgency != intake.urgency:
         notes.append(_("Urgency set to 特急: club customer (R-WO-4)."))
-    timeline_append(order=order, actor=actor, kind="created", after=order.state, note=" ".join(notes), at=now)
-    order_event.send(sender=WorkOrder, order=order, event=OrderEvent.CREATED, at=now, actor=actor)
+    if previous is not None:
+        data["previous_order"] = {"id": previous.id, "number": previous.number}
+    if matter.declared_different:
+        # R-SP-1 (b): the clerk said this is not a repeat of the recent order of the same matter.
+        candidate = matter.declared_different
+        notes.append(
+            _("Not a repeat of %(number)s: a different matter (the customer's account).") % {"number": candidate.number}
+        )
+        data["same_matter"] = {"answer": "different", "candidate": {"id": candidate.id, "number": candidate.number}}
+    timeline_append(
+        order=order, actor=actor, kind="created", after=order.state, note=" ".join(notes), data=data, at=now
+    )
+    responses = order_event.send(sender=WorkOrder, order=order, event=OrderEvent.CREATED, at=now, actor=actor)
+    # The clocks just started, for the answer to the request (no read-back): every receiver that starts
+    # clocks returns them.
+    order.created_clocks = [c for _r, result in responses if isinstance(result, list) for c in result
+                            if isinstance(c, Clock)]  # fmt: skip
     if order.closes_at_creation():
         before = order.state
         order.close_on_spot(at=now)
@@ -163,7 +192,22 @@ def work_order_create(*, actor, intake: OrderIntake, attachment_count: int = 0) 
             note=order.direct_reply, at=now,
         )  # fmt: skip
         order_event.send(sender=WorkOrder, order=order, event=OrderEvent.CLOSED_ON_SPOT, at=now, actor=actor)
+        order.created_clocks = None  # stopped since: read them back
     return order
+
+
+def _permissions_load(actor) -> None:
+    """The actor's permissions in one query instead of ModelBackend's two (user + groups), into the cache
+    ModelBackend reads (`_perm_cache`, per user object, i.e. per request). Exact: nothing is kept longer."""
+    if hasattr(actor, "_perm_cache") or not actor.is_active or actor.is_superuser:
+        return
+    rows = (
+        Permission.objects.filter(Q(user=actor) | Q(group__user=actor))
+        .values_list("content_type__app_label", "codename")
+        .order_by()
+        .distinct()
+    )
+    actor._perm_cache = {f"{app}.{codename}" for app, codename in rows}
 
 
 def _accepting_unit(*, actor, unit_id, errors) -> OrgUnit | None:
@@ -204,12 +248,12 @@ def _check_type_rules(*, intake: OrderIntake, errors) -> None:
 
 
 def _check_category(category_id, errors) -> None:
-    category = ComplaintCategory.objects.filter(pk=category_id).first() if category_id else None
+    category = category_node(category_id)
     if category is None:
         errors["category"] = [_("Choose a complaint category.")]
     elif not category.is_active:
         errors["category"] = [_("This category is retired; choose a current one.")]
-    elif not category_is_leaf(category=category):
+    elif not category.is_leaf:
         errors["category"] = [_("Choose a leaf category (the most specific one).")]
 
 
@@ -239,43 +283,142 @@ def _check_times(*, intake: OrderIntake, now: datetime, errors) -> None:
         return
     if received > now + FUTURE_TOLERANCE:
         errors["received_at"] = [_("The time of receipt cannot be in the future.")]
-    elif received < now - (limit := work_order_rules().backdate_limit):
+    elif received < now - (limit := rules_cached().backdate_limit):
         errors["received_at"] = [_("The time of receipt cannot be more than %(days)d days ago.") % {"days": limit.days}]
     if intake.appointed_at is not None and intake.appointed_at <= now:
         errors["appointed_at"] = [_("The appointed time must be in the future.")]
 
 
-def _check_repeat(*, intake: OrderIntake, actor, errors) -> WorkOrder | None:
-    if not intake.is_repeat:
+# --- R-SP-1: the same matter (same number, same top-level category) ------------------------------------------
+@dataclass
+class _Matter:
+    """What R-SP-1 compares: the complaint's top-level category, and what the clerk declared about it."""
+
+    top_id: int | None
+    is_repeat: bool
+    declared_different: WorkOrder | None = None  # set by _check_repeat: the candidate the clerk set aside
+
+    @classmethod
+    def of(cls, *, intake: OrderIntake, errors) -> "_Matter":
+        node = category_node(intake.category_id) if intake.order_type == OrderType.COMPLAINT else None
+        top = node.top_id if node is not None and "category" not in errors else None
+        return cls(top_id=top, is_repeat=intake.is_repeat or intake.same_matter == "repeat")
+
+
+def _earlier_orders(*, customer: Customer) -> list[WorkOrder]:
+    """The number's complaints that are open or were closed within the repeat window, newest first, with their
+    category path (for the top level): one query, small (a number has few orders)."""
+    since = timezone.now() - repeat_window()
+    return list(
+        WorkOrder.objects.filter(accepted_number=customer.number, order_type=OrderType.COMPLAINT)
+        .filter(~Q(state=OrderState.CLOSED) | Q(closed_at__gte=since))
+        .exclude(category=None)
+        .order_by("-accepted_at", "-id")
+    )
+
+
+def _same_top(order: WorkOrder, top_id: int) -> bool:
+    node = category_node(order.category_id)
+    return node is not None and node.top_id == top_id
+
+
+def _check_urge(*, matter: _Matter, earlier: list[WorkOrder], errors) -> None:
+    """R-SP-1 (a): a complaint on the same number and top-level category as an open one is an urge (催办),
+    not a new order — a repeat complaint too: refuse it and name the open order, which the clerk urges."""
+    if matter.top_id is None:
+        return
+    open_orders = [o for o in earlier if o.state != OrderState.CLOSED and _same_top(o, matter.top_id)]
+    if open_orders:
+        open_order = open_orders[-1]  # the oldest open one
+        errors["category"] = [
+            _(
+                "%(number)s, accepted %(accepted)s about “%(category)s”, is still open: urge it instead of "
+                "accepting the same complaint again (R-SP-1)."
+            ) % {
+                "number": open_order.number, "category": category_node(open_order.category_id).top_name,
+                "accepted": timezone.localtime(open_order.accepted_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        ]  # fmt: skip
+
+
+def _check_repeat(*, intake: OrderIntake, matter: _Matter, earlier, actor, now, errors) -> WorkOrder | None:
+    """R-SP-1 (b). A repeat complaint links a visible, closed order of the same number and top-level category,
+    closed within the repeat window, and says why the customer is unhappy; each refusal names `previous_order`.
+    A complaint of the same matter as such an order, filed without saying whether it repeats it, is answered
+    with that order (`same_matter`): the clerk chooses "repeat" or "different"."""
+    if not matter.is_repeat:
+        if matter.top_id is None:
+            return None
+        recent = [o for o in earlier if o.state == OrderState.CLOSED and _same_top(o, matter.top_id)]
+        recent = [o for o in recent if order_visible_to(o, actor)]  # what the clerk may link (R-SEC-1)
+        if recent and intake.same_matter == "different":
+            matter.declared_different = recent[0]
+        elif recent:
+            candidate = recent[0]
+            errors["same_matter"] = [
+                _(
+                    "%(number)s about “%(category)s” was closed on %(closed)s. Is the customer unhappy with its "
+                    "result (a repeat complaint), or is this a different matter?"
+                ) % {
+                    "number": candidate.number, "category": category_node(candidate.category_id).top_name,
+                    "closed": timezone.localtime(candidate.closed_at).strftime("%Y-%m-%d %H:%M"),
+                }
+            ]  # fmt: skip
+            errors["same_matter.candidate"] = [str(candidate.id)]
         return None
-    previous = WorkOrder.objects.filter(pk=intake.previous_order_id).first() if intake.previous_order_id else None
+
+    if not intake.repeat_reason.strip():
+        errors["repeat_reason"] = [_("Record why the customer is unhappy with the previous result.")]
+    if intake.order_type != OrderType.COMPLAINT:
+        errors["is_repeat"] = [_("Only a complaint can be a repeat complaint.")]
+        return None
+    previous_id = intake.previous_order_id
+    if previous_id is None and intake.same_matter == "repeat":
+        # "repeat of this" without naming it: the most recent closed order of the same matter.
+        recent = [o for o in earlier if o.state == OrderState.CLOSED and _same_top(o, matter.top_id or 0)]
+        previous_id = recent[0].id if recent else None
+    previous = WorkOrder.objects.filter(pk=previous_id).first() if previous_id else None
     if previous is not None and not order_visible_to(previous, actor):
         # R-SEC-1: an order the actor may not see is answered like one that does not exist; linking it would
         # also pre-fill its final reply onto the new order ("one reply voice").
         previous = None
     if previous is None:
         errors["previous_order"] = [_("A repeat complaint must be linked to the previous order.")]
-    if not intake.repeat_reason.strip():
-        errors["repeat_reason"] = [_("Record why the customer is unhappy with the previous result.")]
+        return None
+    problem = _repeat_link_problem(previous=previous, intake=intake, matter=matter, now=now)
+    if problem:
+        errors["previous_order"] = [problem]
+        return None
     return previous
 
 
-def _check_urge(*, intake: OrderIntake, errors) -> None:
-    """R-SP-1 (a): a complaint on the same number and top-level category as an open one is an urge (催办),
-    not a new order: refuse it and name the open order, which the clerk urges instead."""
-    if intake.order_type != OrderType.COMPLAINT or intake.is_repeat or "category" in errors:
-        return
-    open_order = work_order_open_same_matter(number=intake.accepted_number, category_id=intake.category_id)
-    if open_order is not None:
-        errors["category"] = [
-            _(
-                "%(number)s, accepted %(accepted)s about “%(category)s”, is still open: urge it instead of "
-                "accepting the same complaint again (R-SP-1)."
-            ) % {
-                "number": open_order.number, "category": open_order.category.top_level().name,
-                "accepted": timezone.localtime(open_order.accepted_at).strftime("%Y-%m-%d %H:%M"),
-            }
-        ]  # fmt: skip
+def _repeat_link_problem(*, previous: WorkOrder, intake: OrderIntake, matter: _Matter, now) -> str:
+    """Why `previous` cannot be the order this repeat complaint follows (R-SP-1 (b)), or ""."""
+    if previous.accepted_number != normalize_number(intake.accepted_number or ""):
+        return _("%(number)s is about another number: a repeat complaint follows an order of the same number.") % {
+            "number": previous.number
+        }
+    previous_node = category_node(previous.category_id) if previous.order_type == OrderType.COMPLAINT else None
+    if previous_node is None:
+        return _("%(number)s is not a complaint: a repeat complaint follows a complaint.") % {"number": previous.number}
+    if matter.top_id is not None and previous_node.top_id != matter.top_id:
+        return _(
+            "%(number)s is about “%(previous)s”: a repeat complaint is about the same matter (the same top-level "
+            "category)."
+        ) % {"number": previous.number, "previous": previous_node.top_name}
+    if previous.state != OrderState.CLOSED or previous.closed_at is None:
+        return _("%(number)s is still open: log an urge on it instead of a repeat complaint (R-SP-1).") % {
+            "number": previous.number
+        }
+    window = repeat_window()
+    if previous.closed_at < now - window:
+        return _(
+            "%(number)s was closed on %(closed)s, more than %(days)d days ago: accept a new complaint, not a repeat."
+        ) % {
+            "number": previous.number, "days": window.days,
+            "closed": timezone.localtime(previous.closed_at).strftime("%Y-%m-%d"),
+        }  # fmt: skip
+    return ""
 
 
 CUSTOMER_FIELDS = ("name", "tier", "brand", "home_city")
@@ -295,12 +438,64 @@ def _customer_defaults(intake: OrderIntake) -> dict:
     return defaults
 
 
+def _customer_locked(*, intake: OrderIntake, errors) -> tuple[Customer | None, bool]:
+    """(customer, created by this transaction): the accepted number's customer row (R-WO-2), registered if new,
+    and row-locked until commit. As `complaints.services.customer_get_or_create`, without a savepoint: SELECT …
+    FOR NO KEY UPDATE; for a new number INSERT … ON CONFLICT DO NOTHING and the SELECT again (a concurrent
+    registration of the same number waits on the unique index, then finds the row)."""
+    number = normalize_number(intake.accepted_number or "")
+    try:
+        validate_phone_number(number)
+    except ValidationError as exc:
+        errors["accepted_number"] = exc.messages
+        return None, False
+    defaults = _customer_defaults(intake)
+    locked = Customer.objects.select_for_update(no_key=True)
+    customer, created = locked.filter(number=number).first(), False
+    if customer is None:
+        fresh = Customer(number=number, **defaults)
+        created = _customer_register(fresh)
+        # Not ours: another transaction registered the number since the SELECT; wait for it and take its row.
+        customer = fresh if created else locked.get(number=number)
+    if not created:
+        # What the clerk learnt fills what the record lacks; it never overwrites what is there.
+        missing = {k: v for k, v in defaults.items() if not getattr(customer, k)}
+        if missing:
+            for name, value in missing.items():
+                setattr(customer, name, value)
+            customer.save(update_fields=list(missing))
+    return customer, created
+
+
+def _customer_register(fresh: Customer) -> bool:
+    """INSERT the new customer unless the number is registered meanwhile (ON CONFLICT (number) DO NOTHING), in
+    one statement that returns the id (PostgreSQL; SQLite ≥ 3.35): the row is then this transaction's, locked
+    until commit. Values prepared by the model's fields as Django's own INSERT does. Whether it was inserted."""
+    meta = Customer._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(fresh, add=True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - our names
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({quote(meta.get_field('number').column)}) "
+        f"DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    fresh.pk = row[0]
+    fresh._state.adding = False
+    return True
+
+
 def _skill_group(*, customer: Customer, errors) -> SkillGroup | None:
     """R-WO-6: the customer's city selects the skill group; no city or no group means no order."""
     if not customer.home_city:
         errors["customer.home_city"] = [_("The customer's home city is needed to route the order.")]
         return None
-    group = SkillGroup.objects.filter(city=customer.home_city, is_active=True).first()
+    group = skill_group_for_city(customer.home_city)
     if group is None:
         errors["customer.home_city"] = [_("No skill group serves the city “%(city)s”.") % {"city": customer.home_city}]
     return group

@@ -1,6 +1,6 @@
 """Accepting a customer in one screen (R-UI-1): the form, and its htmx helpers — the customer card of the
-accepted number with its open orders (R-SP-1 催办 hint), the category picker (leaves only, R-WO-3) and
-the reply scripts of the chosen category (R-KB-1)."""
+accepted number with its open orders (R-SP-1 催办 hint) and its recently closed ones ("repeat of this",
+R-SP-1 (b)), the category picker (leaves only, R-WO-3) and the reply scripts of the chosen category (R-KB-1)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -19,6 +19,8 @@ from .. import services
 from ..forms import IntakeForm, form_add_service_errors
 from ..forms.intake import SERVICE_FIELD_MAP
 from ..models import WorkOrder
+from ..reference import repeat_window
+from ..repeat_selectors import repeat_candidate_list
 from ..selectors import intake_city_choices, open_orders_for_number, orders_with_urges, work_order_visible_list
 
 CATEGORY_RESULTS_MAX = 30
@@ -38,6 +40,9 @@ def customer_card_context(user, raw_number: str) -> dict:
         "masked": mask_number(number),
         "is_club": bool(customer and customer.is_club),
         "open_orders": open_orders,
+        # R-SP-1 (b): closed within the repeat window, with their final reply: "repeat of this".
+        "recent_closed": repeat_candidate_list(number=number, user=user) if customer else [],
+        "repeat_days": repeat_window().days,
     }
 
 
@@ -73,8 +78,8 @@ def reply_scripts(category_id: int | None) -> list:
     return list(selector(category_id=category_id))
 
 
-def _intake_context(request, form: IntakeForm) -> dict:
-    data = form.data if form.is_bound else {}
+def _intake_context(request, form: IntakeForm, same_matter_id: int | None = None) -> dict:
+    data = form.data if form.is_bound else form.initial
     category_id = form.cleaned_data.get("category") if form.is_bound and hasattr(form, "cleaned_data") else None
     category_id = category_id or _int(data.get("category"))
     category = complaint_selectors.category_leaf_list().filter(pk=category_id).first() if category_id else None
@@ -90,6 +95,8 @@ def _intake_context(request, form: IntakeForm) -> dict:
         "leaves": category_leaves(),
         "cities": intake_city_choices(),
         "show_unit": form.fields["accepting_unit"].queryset.count() > 1,
+        # R-SP-1 (b): the recent order of the same matter the clerk must answer about (repeat / different).
+        "same_matter": next((o for o in card.get("recent_closed", []) if o.id == same_matter_id), None),
     }
 
 
@@ -106,9 +113,10 @@ def _int(value) -> int | None:
 def intake(request):
     visible = work_order_visible_list(user=request.user)
     if request.method == "GET":
-        form = IntakeForm(user=request.user, visible_orders=visible)
+        form = IntakeForm(initial=_repeat_initial(request, visible), user=request.user, visible_orders=visible)
         return render(request, "tickets/intake.html", _intake_context(request, form))
-    form = IntakeForm(request.POST, request.FILES, user=request.user, visible_orders=visible)
+    form = IntakeForm(_repeat_chosen(request.POST), request.FILES, user=request.user, visible_orders=visible)
+    same_matter_id = None
     if form.is_valid():
         try:
             order = services.work_order_accept(
@@ -116,13 +124,48 @@ def intake(request):
                 attachment_kind=form.cleaned_data["attachment_kind"],
             )  # fmt: skip
         except ValidationError as exc:
+            same_matter_id, exc = _same_matter_candidate(exc)
             form_add_service_errors(form, exc, SERVICE_FIELD_MAP)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Order %(number)s accepted.") % {"number": order.number})
             return redirect("order-detail", pk=order.pk)
-    return render(request, "tickets/intake.html", _intake_context(request, form), status=400)
+    return render(request, "tickets/intake.html", _intake_context(request, form, same_matter_id), status=400)
+
+
+def _repeat_chosen(post):
+    """The "repeat of this" button (named `repeat_of`, carrying the earlier order's number) submits the form with
+    everything typed, flagged repeat and linked to that order (R-SP-1 (b)); the service checks the link."""
+    if not post.get("repeat_of"):
+        return post
+    post = post.copy()
+    post.update({"is_repeat": "on", "same_matter": ""})
+    post["previous_order"] = post["repeat_of"]
+    return post
+
+
+def _repeat_initial(request, visible) -> dict:
+    """`?repeat_of=<order number>` (from the customer's history): a repeat complaint of that order, its number
+    and category filled in. By the order's number, so the customer's never travels in a URL (R-SEC-2)."""
+    number = request.GET.get("repeat_of", "").strip()[:20]
+    previous = visible.filter(number=number, order_type="complaint").first() if number.isalnum() else None
+    if previous is None:
+        return {}
+    return {
+        "accepted_number": previous.accepted_number, "is_repeat": True, "previous_order": previous.number,
+        "category": previous.category_id,
+    }  # fmt: skip
+
+
+def _same_matter_candidate(exc: ValidationError) -> tuple[int | None, ValidationError]:
+    """The service names the recent order of the same matter (`same_matter.candidate`, its id) for the API; the
+    page shows that order with the choice instead of the id."""
+    if not hasattr(exc, "error_dict") or "same_matter.candidate" not in exc.message_dict:
+        return None, exc
+    errors = exc.message_dict
+    candidate = _int(errors.pop("same_matter.candidate")[0])
+    return candidate, ValidationError(errors)
 
 
 @login_required

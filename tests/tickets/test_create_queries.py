@@ -1,0 +1,117 @@
+"""Intake that keeps up (issue 12 §3): POST /api/v1/orders/ as a front-line user costs at most 12 SQL queries
+(counted with CaptureQueriesContext, BEGIN/COMMIT included) — for a new customer and for a known one — and its
+201 body is the order's detail exactly as GET …/orders/{id}/ answers it."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from deadlines.policies import clock_policies_seed
+from deadlines.selectors import calendar_cache_clear
+from deadlines.services import calendar_seed_defaults, holiday_seed_from_chinese_calendar
+from org.tokens import api_token_issue
+from tests.factories import CITY, CustomerFactory, category_leaf, work_order_at
+from tickets.models import OrderNumberSequence, OrderState, WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+QUERY_BUDGET = 12
+ORDERS = "/api/v1/orders/"
+
+
+@pytest.fixture(autouse=True)
+def clock_policies(db):
+    """The calendars and the SPEC §3.2 clock policies: a created complaint starts its clocks (entry, dispatch,
+    feedback…), which are part of what a creation writes."""
+    calendar_seed_defaults()
+    holiday_seed_from_chinese_calendar()
+    clock_policies_seed()
+    calendar_cache_clear()
+
+
+@pytest.fixture
+def front(world) -> APIClient:
+    """The front line's client with an API token (as a hotline client would: one token query per request)."""
+    _, key = api_token_issue(user=world.clerk)
+    return APIClient(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def body(world, number: str, **overrides) -> dict:
+    values = {
+        "order_type": "complaint", "channel": "phone", "handling_method": "transfer", "accepted_number": number,
+        "content": "客户称充值卡密码被盗用，要求查明并补偿。", "category": world.category.id,
+        "received_at": (timezone.now() - timedelta(minutes=5)).isoformat(), "customer": {"home_city": CITY},
+    }  # fmt: skip
+    values.update(overrides)
+    return values
+
+
+def create_counted(front, payload) -> tuple[object, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = front.post(ORDERS, payload, format="json")
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def warm_up(front, world) -> None:
+    """A long-running worker has its per-process reference caches (categories, rules, clock policies, compiled
+    calendars) and today's number counter filled; the first request of a process fills them."""
+    assert front.post(ORDERS, body(world, "13700009999"), format="json").status_code == 201
+
+
+def test_creating_an_order_for_a_new_customer_costs_at_most_12_queries(front, world):
+    warm_up(front, world)
+
+    response, queries = create_counted(front, body(world, "13700000001"))
+
+    assert response.status_code == 201, response.content
+    assert len(queries) <= QUERY_BUDGET, "\n".join(queries)
+
+
+def test_creating_an_order_for_a_known_customer_costs_at_most_12_queries(front, world):
+    # given a known customer with a closed complaint of another matter and an open one of another matter still
+    CustomerFactory(number="13700000002", home_city=CITY)
+    network = category_leaf(top="网络质量", leaf="室内无信号")
+    work_order_at(OrderState.CLOSED, world=world, accepted_number="13700000002", category_id=network.id)
+    warm_up(front, world)
+
+    response, queries = create_counted(front, body(world, "13700000002"))
+
+    assert response.status_code == 201, response.content
+    assert len(queries) <= QUERY_BUDGET, "\n".join(queries)
+
+
+def test_the_number_counter_is_one_statement_per_order(front, world):
+    # R-WO-8: the day's counter is incremented and read in one UPDATE … RETURNING (its row lock queues
+    # concurrent creations until commit)
+    warm_up(front, world)
+
+    response, queries = create_counted(front, body(world, "13700000003"))
+
+    counter = [q for q in queries if OrderNumberSequence._meta.db_table in q]
+    assert len(counter) == 1 and counter[0].lstrip().upper().startswith("UPDATE") and "RETURNING" in counter[0]
+    assert response.json()["number"].endswith("0002")  # the warm-up took 0001
+
+
+def test_the_created_answer_is_the_orders_detail(front, world):
+    created = front.post(ORDERS, body(world, "13700000004"), format="json")
+    assert created.status_code == 201
+
+    detail = front.get(f"{ORDERS}{created.json()['id']}/")
+
+    assert created.json() == detail.json()
+    assert {c["kind"] for c in created.json()["clocks"]} >= {"entry", "dispatch"}
+    assert created.json()["category_label"] == "信息安全 → 分销商充值卡/储值卡被盗用/遗失"
+
+
+def test_the_created_answer_of_an_order_closed_on_the_spot_is_its_detail_too(front, world):
+    created = front.post(ORDERS, body(world, "13700000005", handling_method="direct_reply",
+                                      direct_reply="已告知挂失流程。"), format="json")  # fmt: skip
+    assert created.status_code == 201
+    assert created.json()["state"] == OrderState.CLOSED
+
+    assert created.json() == front.get(f"{ORDERS}{created.json()['id']}/").json()
+    assert WorkOrder.objects.get(pk=created.json()["id"]).clocks.filter(state="running").count() == 0
