@@ -13,7 +13,7 @@ from tickets.models import Channel, OrderType, Urgency
 from tickets.models.choices import CallbackOutcome
 
 from .periods import Period
-from .sources import FLAGS, Scope, period_rows
+from .sources import Scope, category_levels, period_rows
 from .tables import Row, Section, Table, change, median, rate
 
 FLAG_LABELS = {
@@ -32,17 +32,8 @@ class Names:
 
     def __init__(self):
         self.units = {u: (name, city) for u, name, city in OrgUnit.objects.values_list("id", "name", "city")}
-        parents, self.categories = {}, {}
-        for cid, name, parent in ComplaintCategory.objects.values_list("id", "name", "parent_id"):
-            parents[cid], self.categories[cid] = parent, name
-        self.levels: dict[int, tuple[int, int]] = {}
-        for cid in parents:
-            path, node, depth = [], cid, 0
-            while node is not None and depth < 20:
-                path.append(node)
-                node, depth = parents.get(node), depth + 1
-            path.reverse()
-            self.levels[cid] = (path[0], path[1] if len(path) > 1 else path[0])
+        self.categories = dict(ComplaintCategory.objects.values_list("id", "name"))
+        self.levels = category_levels()
 
     def unit(self, unit_id) -> str:
         return self.units.get(unit_id, (NO_UNIT, ""))[0]
@@ -73,41 +64,50 @@ def _volume_table(key, title, definition, now: dict, before: dict, labels: list[
     return Table(key, title, definition, columns, rows, chart_column=0, percent_columns=(2,))
 
 
+def _by_value(rows: list[dict], dim: str, unit: str | None = None) -> dict:
+    """Orders of one dimension by value (and by a unit column when given: {(unit, value): n})."""
+    totals: dict = defaultdict(int)
+    for row in rows:
+        if row["dim"] == dim:
+            totals[(row[unit], row["value"]) if unit else row["value"]] += row["n"]
+    return totals
+
+
 def volumes(*, orders: list[dict], previous: list[dict], names: Names) -> Section:
-    l1 = lambda r: names.levels.get(r["category"], (None, None))[0]  # noqa: E731
-    l2 = lambda r: names.levels.get(r["category"], (None, None))[1]  # noqa: E731
     dims = [
         ("type", _("By type"), "按受理时间计入当期的工单数，按工单类型（投诉/咨询/预约/业务受理/建议）分列。",
-         lambda r: r["order_type"], OrderType.choices, "order_type"),
+         "type", OrderType.choices, "order_type"),
         ("category_l1", _("By category (level 1)"), "投诉工单按目录树一级分类计数；非投诉工单无分类，不计入。",
-         l1, None, "category_l1"),
+         "l1", None, "category_l1"),
         ("category_l2", _("By category (level 2)"), "投诉工单按目录树二级分类计数（叶子在二级时即其本身）。",
-         l2, None, "category_l2"),
+         "l2", None, "category_l2"),
         ("channel", _("By channel"),
          "按受理渠道（来电、来人来访、传真信函、电子邮件/互联网、上级/外部转派、媒体）计数。",
-         lambda r: r["channel"], Channel.choices, "channel"),
+         "channel", Channel.choices, "channel"),
         ("city", _("By city"), "按客户归属地市（客户资料的“用户地市”）计数；未填地市的计入“—”。",
-         lambda r: r["city"] or NO_UNIT, None, "city"),
+         "city", None, "city"),
         ("urgency", _("By urgency"), "按紧急程度（一般/紧急/特急）计数。",
-         lambda r: r["urgency"], Urgency.choices, "urgency"),
+         "urgency", Urgency.choices, "urgency"),
     ]  # fmt: skip
     tables = []
-    for key, title, definition, keyfn, choices, param in dims:
-        now, before = _sum_by(orders, keyfn), _sum_by(previous, keyfn)
+    trend = "环比：与上一同长周期相比的增减百分比。"
+    for key, title, definition, dim, choices, param in dims:
+        now, before = _by_value(orders, dim), _by_value(previous, dim)
         if choices is None:
-            values = sorted(k for k in set(now) | set(before) if k is not None)
-            if key.startswith("category"):
-                choices = sorted(((v, names.category(v)) for v in values), key=lambda c: -now.get(c[0], 0))
+            values = sorted(set(now) | set(before), key=lambda v: (-now.get(v, 0), v))
+            if dim in ("l1", "l2"):
+                choices = [(v, names.category(int(v))) for v in values]
             else:
-                choices = sorted(((v, v) for v in values), key=lambda c: -now.get(c[0], 0))
-        tables.append(
-            _volume_table(
-                key, title, definition + "环比：与上一同长周期相比的增减百分比。", now, before, choices, param
-            )
-        )
-    flag_now = {f: sum(r["n"] for r in orders if r[f]) for f in FLAGS}
-    flag_before = {f: sum(r["n"] for r in previous if r[f]) for f in FLAGS}
-    total_now, total_before = sum(r["n"] for r in orders), sum(r["n"] for r in previous)
+                choices = [(v, v or NO_UNIT) for v in values]
+        table = _volume_table(key, title, definition + trend, now, before, choices, param)
+        for row in table.rows:
+            if dim in ("l1", "l2"):
+                row.filter = {param: int(row.key)}
+            elif dim == "city":
+                row.filter = {param: row.key or NO_UNIT}
+        tables.append(table)
+    flag_now, flag_before = _by_value(orders, "flag"), _by_value(previous, "flag")
+    total_now, total_before = sum(_by_value(orders, "type").values()), sum(_by_value(previous, "type").values())
     flags = _volume_table(
         "flags", _("By flag"),
         "带有各标识的工单数（一张工单可带多个标识，故各行之和可大于总量）；标识以统计时工单的状态为准。",
@@ -197,10 +197,11 @@ def first_contact(*, orders: list[dict]) -> Section:
     definition = (
         "一次解决率 = 受理时即以“提交”或“直接答复”办结的工单数 ÷ 当期受理的全部工单数（按受理时间），按工单类型分列。"
     )
+    totals, spot = _by_value(orders, "type"), _by_value(orders, "spot")
     rows = []
     for kind, label in [*OrderType.choices, ("", _("All types"))]:
-        group = [r for r in orders if not kind or r["order_type"] == kind]
-        total, on_spot = sum(r["n"] for r in group), sum(r["n"] for r in group if r["on_spot"])
+        total = totals.get(kind, 0) if kind else sum(totals.values())
+        on_spot = spot.get(kind, 0) if kind else sum(spot.values())
         if total or not kind:
             filt = {"on_spot": 1, **({"order_type": kind} if kind else {})}
             rows.append(Row(kind or "all", str(label), [on_spot, total, rate(on_spot, total)], filt))
@@ -210,23 +211,14 @@ def first_contact(*, orders: list[dict]) -> Section:
 
 
 def repeats_and_urges(*, orders: list[dict], urges: list[dict], names: Names) -> Section:
-    complaints = [r for r in orders if r["order_type"] == OrderType.COMPLAINT]
-    by_unit = defaultdict(lambda: [0, 0])
-    for row in complaints:
-        by_unit[row["accepting_unit"]][0] += row["n"] if row["is_repeat"] else 0
-        by_unit[row["accepting_unit"]][1] += row["n"]
-    total_repeat = sum(v[0] for v in by_unit.values())
-    total = sum(v[1] for v in by_unit.values())
-    rows = [Row("all", _("All units"), [total_repeat, total, rate(total_repeat, total)],
-                {"order_type": "complaint", "flag": "is_repeat"})]  # fmt: skip
+    complaints = {u: n for (u, v), n in _by_value(orders, "type", "accepting_unit").items() if v == OrderType.COMPLAINT}
+    repeats = {u: n for (u, _v), n in _by_value(orders, "crep", "accepting_unit").items()}
+    total_repeat, total = sum(repeats.values()), sum(complaints.values())
+    base = {"order_type": "complaint", "flag": "is_repeat"}
+    rows = [Row("all", _("All units"), [total_repeat, total, rate(total_repeat, total)], base)]
     rows += [
-        Row(
-            str(u),
-            names.unit(u),
-            [rep, n, rate(rep, n)],
-            {"order_type": "complaint", "flag": "is_repeat", "accepting_unit": u},
-        )
-        for u, (rep, n) in sorted(by_unit.items(), key=lambda item: names.unit(item[0]))
+        Row(str(u), names.unit(u), [repeats.get(u, 0), n, rate(repeats.get(u, 0), n)], {**base, "accepting_unit": u})
+        for u, n in sorted(complaints.items(), key=lambda item: names.unit(item[0]))
     ]
     repeat = Table(
         "repeat", _("Repeat rate"),

@@ -18,7 +18,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from deadlines.clock_models import ClockKind
-from tickets.models import Channel, OrderType, Urgency
 from tickets.models.append_only import AppendOnlyModel, append_only_triggers
 from tickets.models.choices import CallbackOutcome
 
@@ -46,42 +45,61 @@ class TallyDay(models.Model):
         return f"{self.day:%Y-%m-%d}"
 
 
+class Span(models.TextChoices):
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month (sum of its days)")
+
+
+def _span():
+    return models.CharField(_("span"), max_length=5, choices=Span.choices, default=Span.DAY)
+
+
+class TallyMonth(models.Model):
+    """A month whose every day is counted has its rows summed once more into `span=month` rows (built when its
+    last day is counted, rebuilt when one of its days is counted again): a year report reads twelve months of
+    those instead of 365 days of day rows."""
+
+    month = models.DateField(_("month"), primary_key=True, help_text=_("The first day of the month reported."))
+    counted_at = models.DateTimeField(_("counted at"))
+
+    class Meta:
+        verbose_name = _("counted month (月汇总)")
+        verbose_name_plural = _("counted months (月汇总)")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
 class OrderDayTally(models.Model):
-    """Orders accepted on one day, by every dimension a report splits them by."""
+    """Orders accepted on one day (or in one month), one dimension at a time: `dim` names it (type, on-the-spot
+    per type, category level 1 and 2, channel, city, urgency, flag, repeat complaints) and `value` its value.
+    Counting every dimension on its own, not every combination, keeps a month of a branch to a few thousand
+    rows per unit pair; a figure crossing two dimensions has its own `dim` (`spot`: closed on the spot per type,
+    `crep`: repeat complaints)."""
 
     day = models.DateField(_("day"))
+    span = _span()
     accepting_unit = _unit(_("accepting unit"))
     handling_unit = _unit(_("handling unit"), null=True)
-    order_type = models.CharField(_("type"), max_length=20, choices=OrderType.choices)
-    category = models.ForeignKey(
-        "complaints.ComplaintCategory", verbose_name=_("category"), null=True, on_delete=models.PROTECT,
-        related_name="+", db_index=False,
-    )  # fmt: skip
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    city = models.CharField(_("city"), max_length=30, blank=True)
-    urgency = models.CharField(_("urgency"), max_length=20, choices=Urgency.choices)
-    on_spot = models.BooleanField(_("closed on the spot (提交/直接答复)"))
-    is_major = models.BooleanField(_("major complaint"))
-    is_repeat = models.BooleanField(_("repeat complaint"))
-    is_batch = models.BooleanField(_("batch complaint"))
-    is_escalated = models.BooleanField(_("escalated complaint"))
-    is_collective = models.BooleanField(_("collective problem (集中性问题)"))
-    is_media = models.BooleanField(_("media involved"))
+    dim = models.CharField(_("dimension"), max_length=10)
+    value = models.CharField(_("value"), max_length=40, blank=True)
     n = models.PositiveIntegerField(_("orders"))
 
     class Meta:
         verbose_name = _("order tally (日)")
         verbose_name_plural = _("order tallies (日)")
-        indexes = [models.Index(fields=["day"], name="report_order_day_idx")]
+        indexes = [models.Index(fields=["span", "day"], name="report_order_span_day_idx")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.order_type} {self.n}"
+        return f"{self.day} {self.dim}={self.value} {self.n}"
 
 
 class ClockDayTally(models.Model):
     """Clocks stopped on one day (met or breached; cancelled ones are neither), by kind and unit."""
 
     day = models.DateField(_("day"))
+    span = _span()
     kind = models.CharField(_("kind"), max_length=20, choices=ClockKind.choices)
     accepting_unit = _unit(_("accepting unit"))
     handling_unit = _unit(_("handling unit"), null=True)
@@ -91,7 +109,7 @@ class ClockDayTally(models.Model):
     class Meta:
         verbose_name = _("clock tally (日)")
         verbose_name_plural = _("clock tallies (日)")
-        indexes = [models.Index(fields=["day"], name="report_clock_day_idx")]
+        indexes = [models.Index(fields=["span", "day"], name="report_clock_span_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.met}/{self.met + self.breached}"
@@ -103,6 +121,7 @@ class LatenessDayTally(models.Model):
     estimate from buckets: sort the values of the period, walk the counts to the middle."""
 
     day = models.DateField(_("day"))
+    span = _span()
     kind = models.CharField(_("kind"), max_length=20, choices=ClockKind.choices)
     accepting_unit = _unit(_("accepting unit"))
     handling_unit = _unit(_("handling unit"), null=True)
@@ -112,7 +131,7 @@ class LatenessDayTally(models.Model):
     class Meta:
         verbose_name = _("lateness tally (日)")
         verbose_name_plural = _("lateness tallies (日)")
-        indexes = [models.Index(fields=["day"], name="report_lateness_day_idx")]
+        indexes = [models.Index(fields=["span", "day"], name="report_lateness_span_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.seconds}s ×{self.n}"
@@ -122,6 +141,7 @@ class CallbackDayTally(models.Model):
     """Callbacks made on one day, by outcome, the order's category and units."""
 
     day = models.DateField(_("day"))
+    span = _span()
     accepting_unit = _unit(_("accepting unit"))
     handling_unit = _unit(_("handling unit"), null=True)
     category = models.ForeignKey(
@@ -134,7 +154,7 @@ class CallbackDayTally(models.Model):
     class Meta:
         verbose_name = _("callback tally (日)")
         verbose_name_plural = _("callback tallies (日)")
-        indexes = [models.Index(fields=["day"], name="report_callback_day_idx")]
+        indexes = [models.Index(fields=["span", "day"], name="report_callback_span_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.outcome} {self.n}"
@@ -144,6 +164,7 @@ class UrgeDayTally(models.Model):
     """Urges (催办, R-SP-1) logged on one day, by the order's units."""
 
     day = models.DateField(_("day"))
+    span = _span()
     accepting_unit = _unit(_("accepting unit"))
     handling_unit = _unit(_("handling unit"), null=True)
     n = models.PositiveIntegerField(_("urges"))
@@ -151,7 +172,7 @@ class UrgeDayTally(models.Model):
     class Meta:
         verbose_name = _("urge tally (日)")
         verbose_name_plural = _("urge tallies (日)")
-        indexes = [models.Index(fields=["day"], name="report_urge_day_idx")]
+        indexes = [models.Index(fields=["span", "day"], name="report_urge_span_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.n}"

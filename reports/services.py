@@ -16,7 +16,9 @@ from .models import (
     MonthlyReportMail,
     OrderDayTally,
     ReportExport,
+    Span,
     TallyDay,
+    TallyMonth,
     UrgeDayTally,
 )
 
@@ -60,11 +62,33 @@ def daily_tally_count(*, day: date, now: datetime | None = None) -> bool:
                     batch_size=2000,
                 )
                 totals[source] = rows
-            marker.orders = sum(row["n"] for row in totals["orders"])
+            marker.orders = sum(row["n"] for row in totals["orders"] if row["dim"] == "type")
             marker.clocks = sum(row["met"] + row["breached"] for row in totals["clocks"])
             marker.save(update_fields=["orders", "clocks"])
+            month_rollup(month=day.replace(day=1))
     except IntegrityError:  # another counter got there first
         return False
+    return True
+
+
+def month_rollup(*, month: date) -> bool:
+    """Sum a month's day rows into its span=month rows, if every day of it is counted (else drop any stale ones).
+    Runs inside the transaction that counted one of its days; returns whether the month has rows now. Two days
+    of one month counted at once may both see the month incomplete: beat's refresh builds what is missing."""
+    days = sources.month_days(month)
+    TallyMonth.objects.filter(month=month).delete()
+    for model in MODELS.values():
+        model.objects.filter(span=Span.MONTH, day=month).delete()
+    if TallyDay.objects.filter(day__gte=days[0], day__lte=days[-1]).count() < len(days):
+        return False
+    for source, model in MODELS.items():
+        _tally_model, dims, sums = sources.TALLIES[source]
+        rows = model.objects.filter(span=Span.DAY, day__gte=days[0], day__lte=days[-1]).values(*dims).annotate(**sums)
+        model.objects.bulk_create(
+            [model(day=month, span=Span.MONTH, **{_column(k): v for k, v in row.items()}) for row in rows.order_by()],
+            batch_size=2000,
+        )
+    TallyMonth.objects.create(month=month, counted_at=timezone.now())
     return True
 
 
@@ -78,8 +102,9 @@ def daily_tally_recount(*, day: date, now: datetime | None = None) -> int:
     orders counted. Locks the day's marker row, so two recounts of one day run one after the other."""
     TallyDay.objects.select_for_update().filter(day=day).first()
     for model in MODELS.values():
-        model.objects.filter(day=day).delete()
+        model.objects.filter(span=Span.DAY, day=day).delete()
     TallyDay.objects.filter(day=day).delete()
+    month_rollup(month=day.replace(day=1))  # the month is incomplete now: its rows go until the day is back
     daily_tally_count(day=day, now=now)
     return TallyDay.objects.get(day=day).orders
 
@@ -100,7 +125,7 @@ def daily_tallies_ensure(*, first: date, last: date, now: datetime | None = None
     oldest = WorkOrder.objects.order_by("accepted_at").values_list("accepted_at", flat=True).first()
     if oldest is None:
         return 0
-    first = max(first, sources.local_today(oldest))
+    first = max(first, sources.local_today(oldest).replace(day=1))  # from its month's 1st: months complete
     if first > last:
         return 0
     done = sources.counted_days(first=first, last=last)
@@ -118,6 +143,11 @@ def daily_tallies_refresh(*, now: datetime | None = None, since: date | None = N
     last = last_countable_day(now)
     first = since or last - timedelta(days=REFRESH_DAYS)
     counted = daily_tallies_ensure(first=first, last=last, now=now)
+    months = {first.replace(day=1) + timedelta(days=32 * n) for n in range((last - first).days // 28 + 2)}
+    for month in sorted({m.replace(day=1) for m in months if m <= last}):
+        if not TallyMonth.objects.filter(month=month).exists():
+            with transaction.atomic():
+                month_rollup(month=month)
     recounted = 0
     for marker in TallyDay.objects.filter(day__gte=first, day__lte=last):
         start, end = sources.day_bounds(marker.day)

@@ -13,14 +13,26 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from complaints.models import ComplaintCategory
 from deadlines.clock_models import Clock, ClockState
 from tickets.models import Callback, HandlingMethod, TimelineEntry, WorkOrder
 
-from .models import CallbackDayTally, ClockDayTally, LatenessDayTally, OrderDayTally, TallyDay, UrgeDayTally
+from .models import (
+    CallbackDayTally,
+    ClockDayTally,
+    LatenessDayTally,
+    OrderDayTally,
+    Span,
+    TallyDay,
+    TallyMonth,
+    UrgeDayTally,
+)
 
 UNITS = ("accepting_unit", "handling_unit")
 FLAGS = ("is_major", "is_repeat", "is_batch", "is_escalated", "is_collective", "is_media")
-ORDER_DIMS = (*UNITS, "order_type", "category", "channel", "city", "urgency", "on_spot", *FLAGS)
+# What one raw query groups orders by; each group is then split into one row per dimension (`order_marginals`).
+ORDER_GROUP = (*UNITS, "order_type", "category", "channel", "city", "urgency", "on_spot", *FLAGS)
+ORDER_DIMS = (*UNITS, "dim", "value")
 CLOCK_DIMS = ("kind", *UNITS)
 LATENESS_DIMS = ("kind", *UNITS, "seconds")
 CALLBACK_DIMS = (*UNITS, "category", "outcome")
@@ -71,8 +83,49 @@ def _filtered(queryset: QuerySet, q: Q | None) -> QuerySet:
 
 
 # --- raw rows, one day range [start, end) --------------------------------------------------------------------
+def category_levels() -> dict[int, tuple[int, int]]:
+    """Each category's level-1 and level-2 ancestor (a level-1 or level-2 node is its own), from one query."""
+    parents = dict(ComplaintCategory.objects.values_list("id", "parent_id"))
+    levels = {}
+    for cid in parents:
+        path, node, depth = [], cid, 0
+        while node is not None and depth < 20:
+            path.append(node)
+            node, depth = parents.get(node), depth + 1
+        path.reverse()
+        levels[cid] = (path[0], path[1] if len(path) > 1 else path[0])
+    return levels
+
+
+def order_marginals(groups: list[dict], levels: dict[int, tuple[int, int]]) -> list[dict]:
+    """Orders grouped by every dimension at once → one row per (units, dimension, value), summed."""
+    totals: dict[tuple, int] = {}
+
+    def add(group, dim, value):
+        key = (group["accepting_unit"], group["handling_unit"], dim, "" if value is None else str(value))
+        totals[key] = totals.get(key, 0) + group["n"]
+
+    for group in groups:
+        add(group, "type", group["order_type"])
+        if group["on_spot"]:
+            add(group, "spot", group["order_type"])
+        if group["category"] is not None:
+            l1, l2 = levels.get(group["category"], (group["category"], group["category"]))
+            add(group, "l1", l1)
+            add(group, "l2", l2)
+        add(group, "channel", group["channel"])
+        add(group, "city", group["city"] or "")
+        add(group, "urgency", group["urgency"])
+        for flag in FLAGS:
+            if group[flag]:
+                add(group, "flag", flag)
+        if group["order_type"] == "complaint" and group["is_repeat"]:
+            add(group, "crep", "is_repeat")
+    return [dict(zip(ORDER_DIMS, key, strict=True), n=n) for key, n in totals.items()]
+
+
 def raw_order_rows(*, start: datetime, end: datetime, q: Q | None) -> list[dict]:
-    rows = (
+    groups = (
         _filtered(WorkOrder.objects.filter(accepted_at__gte=start, accepted_at__lt=end), q)
         .annotate(
             city=F("customer__home_city"),
@@ -82,11 +135,11 @@ def raw_order_rows(*, start: datetime, end: datetime, q: Q | None) -> list[dict]
                 output_field=BooleanField(),
             ),
         )
-        .values(*ORDER_DIMS)
+        .values(*ORDER_GROUP)
         .annotate(n=Count("id"))
         .order_by()
     )
-    return list(rows)
+    return order_marginals(list(groups), category_levels())
 
 
 def raw_clock_rows(*, start: datetime, end: datetime, q: Q | None) -> list[dict]:
@@ -171,9 +224,14 @@ TALLIES = {
 }
 
 
-def tally_rows(*, source: str, first: date, last: date, q: Q | None) -> list[dict]:
+def tally_rows(*, source: str, days: list[tuple[date, date]], months: list[date], q: Q | None) -> list[dict]:
+    """The tallied rows of whole counted months (span=month) and of runs of counted days (span=day), summed by
+    their dimensions in one query."""
     model, dims, sums = TALLIES[source]
-    rows = _filtered(model.objects.filter(day__gte=first, day__lte=last), q).values(*dims).annotate(**sums)
+    when = Q(span=Span.MONTH, day__in=months) if months else Q(pk__in=[])
+    for first, last in days:
+        when |= Q(span=Span.DAY, day__gte=first, day__lte=last)
+    rows = _filtered(model.objects.filter(when), q).values(*dims).annotate(**sums)
     return list(rows.order_by())
 
 
@@ -181,8 +239,13 @@ def counted_days(*, first: date, last: date) -> set[date]:
     return set(TallyDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True))
 
 
+def month_days(month: date) -> list[date]:
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return [month + timedelta(days=n) for n in range((following - month).days)]
+
+
 def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
-    """Consecutive days as (first, last) runs: one query per run instead of one per day."""
+    """Consecutive days as (first, last) runs: one condition per run instead of one per day."""
     runs: list[tuple[date, date]] = []
     for day in sorted(days):
         if runs and runs[-1][1] + timedelta(days=1) == day:
@@ -193,14 +256,20 @@ def day_runs(days: Iterable[date]) -> list[tuple[date, date]]:
 
 
 def period_rows(*, source: str, first: date, last: date, scope: Scope, live_only: bool = False) -> list[dict]:
-    """Every row of `source` for the days first..last (inclusive) in the scope: tallies for counted days, raw rows
-    for the rest (today, a day nobody counted yet), and raw rows for the scope's person half on every day."""
+    """Every row of `source` for the days first..last (inclusive) in the scope: month rows for the whole counted
+    months inside, day rows for the other counted days, raw rows for the rest (today, a day nobody counted
+    yet), and raw rows for the scope's person half on every day."""
     prefix = PREFIX[source]
     counted = set() if live_only else counted_days(first=first, last=last)
     every_day = {first + timedelta(days=n) for n in range((last - first).days + 1)}
+    months = []
+    if counted:
+        inside = {d.replace(day=1) for d in counted if d.day == 1 and last >= month_days(d)[-1]}
+        months = sorted(TallyMonth.objects.filter(month__in=inside).values_list("month", flat=True))
+    by_month = {d for m in months for d in month_days(m)}
     rows: list[dict] = []
-    for run_first, run_last in day_runs(counted):
-        rows += tally_rows(source=source, first=run_first, last=run_last, q=scope.units_q())
+    if counted:
+        rows += tally_rows(source=source, days=day_runs(counted - by_month), months=months, q=scope.units_q())
     for run_first, run_last in day_runs(every_day - counted):
         start, end = day_bounds(run_first)[0], day_bounds(run_last)[1]
         rows += RAW[source](start=start, end=end, q=scope.raw_q(prefix))

@@ -31,7 +31,10 @@ def test_beat_counts_each_finished_day_once_and_recounts_a_changed_one(world, no
     assert first > 0 and second == 0
     assert TallyDay.objects.get(day=date(2026, 11, 20)).counted_at == counted_at
     assert not TallyDay.objects.filter(day=date(2026, 12, 2)).exists()
-    assert sum(OrderDayTally.objects.filter(day=date(2026, 11, 20)).values_list("n", flat=True)) == 1
+    assert OrderDayTally.objects.get(day=date(2026, 11, 20), span="day", dim="type").n == 1
+    # November is complete: its days are summed into month rows too
+    month = OrderDayTally.objects.filter(day=date(2026, 11, 1), span="month", dim="type", value="complaint")
+    assert sum(month.values_list("n", flat=True)) == 5
     # and an order of Nov 20 flagged major afterwards makes beat count that day again
     with time_machine.travel(local(2026, 12, 2, 10, 0), tick=False):
         order = WorkOrder.objects.get(pk=november.north.pk)
@@ -39,7 +42,8 @@ def test_beat_counts_each_finished_day_once_and_recounts_a_changed_one(world, no
         order.save(update_fields=["is_major"])
     with time_machine.travel(local(2026, 12, 2, 10, 30), tick=False):
         assert daily_tallies_refresh_task() == 1
-    assert OrderDayTally.objects.get(day=date(2026, 11, 20)).is_major is True
+    assert OrderDayTally.objects.filter(day=date(2026, 11, 20), span="day", dim="flag", value="is_major").exists()
+    assert OrderDayTally.objects.filter(day=date(2026, 11, 1), span="month", dim="flag", value="is_major").exists()
 
 
 def test_today_and_the_first_half_hour_after_midnight_are_not_counted(world, november):
@@ -79,4 +83,4 @@ def test_the_admin_recounts_a_date_range(world, november, admin_client):
         response = admin_client.post("/admin/reports/tallyday/recount/", {"first": "2026-11-19", "last": "2026-11-21"})
     assert page.status_code == 200
     assert response.status_code == 302
-    assert OrderDayTally.objects.get(day=date(2026, 11, 20)).is_media is True
+    assert OrderDayTally.objects.filter(day=date(2026, 11, 20), span="day", dim="flag", value="is_media").exists()
