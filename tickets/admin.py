@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.numbers import mask_number, normalize_number
 
-from . import admin_customer, services  # noqa: F401  admin_customer: the customer page's audited reveal (R-SEC-2)
+from . import admin_customer, admin_saved_views, services  # noqa: F401  admin_customer: the audited reveal (R-SEC-2)
 from .batch_selectors import batch_rules_forget
 from .models import (
     Attachment,

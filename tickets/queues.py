@@ -39,6 +39,7 @@ from .models import (
     FinalReplyApproval,
     FinalReplyMethod,
     OrderState,
+    SavedView,
     WorkOrder,
 )
 from .models.choices import APPROVAL_PERMISSION
@@ -305,10 +306,14 @@ def queue_filter(qs: QuerySet[WorkOrder], *, filters: dict) -> QuerySet[WorkOrde
     return qs
 
 
-def queue_order_ids(*, queue: Queue, user, filters: dict | None = None, sort: str = "", need: str = "") -> QuerySet:
-    """The ids of the queue's orders, filtered (and, for the follow-ups, by what needs the user) and in queue
-    order: what a page is cut from."""
+def queue_order_ids(
+    *, queue: Queue, user, filters: dict | None = None, sort: str = "", need: str = "", view=None
+) -> QuerySet:
+    """The ids of the queue's orders, filtered (by a saved view too, and for the follow-ups by what needs the user)
+    and in queue order: what a page is cut from."""
     qs = queue_filter(queue.orders(user), filters=filters or {})
+    if view is not None:
+        qs = saved_view_apply(qs, view=view)
     if queue.name == "follow_ups":
         qs = follow_ups_need(qs, need)
     return qs.order_by(*queue_ordering(sort=sort)).values_list("id", flat=True)
@@ -350,3 +355,26 @@ def queue_count(*, queue: Queue, user) -> int:
 def queue_counts(*, user) -> list[tuple[Queue, int]]:
     """The queues this user may see with their sizes, for the navigation (one COUNT each)."""
     return [(queue, queue_count(queue=queue, user=user)) for queue in queues_for_user(user=user)]
+
+
+# --- saved views (issue 13 §3) ------------------------------------------------------------------------------
+VIEW_COLUMNS = {"handling_unit": "handling_unit_id", "category": "category_id"}
+
+
+def saved_views_for(*, user, queue_name: str) -> list[SavedView]:
+    """The views of this queue the user may use: their own, and those shared with one of their roles or units.
+    One query."""
+    shared = Q(shared_roles__in=user.groups.all()) | Q(shared_units__in=user.org_units.all())
+    views = SavedView.objects.filter(Q(owner=user) | shared, queue=queue_name).distinct()
+    return list(views.order_by("name", "id"))
+
+
+def saved_view_apply(qs: QuerySet[WorkOrder], *, view: SavedView) -> QuerySet[WorkOrder]:
+    """Narrow a queue (already limited by the visibility rule) by a view's whitelisted conditions."""
+    for condition in view.conditions:
+        column = VIEW_COLUMNS.get(condition["field"], condition["field"])
+        if condition["op"] == "in":
+            qs = qs.filter(**{f"{column}__in": condition["value"]})
+        else:
+            qs = qs.filter(**{column: condition["value"]})
+    return qs

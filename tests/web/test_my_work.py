@@ -5,11 +5,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.factories import FINAL_REPLY, fresh, work_order_at
 from tickets import services
-from tickets.models import OrderState
+from tickets.models import OrderState, SavedView
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +116,64 @@ def test_order_page_supervisor_panel(world, login):
     page = login(world.dispatcher).get(f"/orders/{order.id}/").content.decode()
     assert "data-supervise-panel" in page and 'value="reassign"' in page
     assert "data-supervise-panel" not in login(world.handler).get(f"/orders/{order.id}/").content.decode()
+
+
+# --- saved views ---------------------------------------------------------------------------------------------
+def test_a_user_saves_a_filtered_sorted_view_and_only_they_see_it(world, login):
+    dispatched = work_order_at(OrderState.DISPATCHED, world=world, accepted_number="13900000501")
+    processing = work_order_at(OrderState.PROCESSING, world=world, accepted_number="13900000502")
+    client = login(world.dispatcher)
+    # given the dispatcher's view of the follow-ups: processing orders, by number
+    response = client.post(
+        "/queues/follow_ups/views/",
+        {"name": "处理中的", "conditions": '[{"field": "state", "op": "eq", "value": "processing"}]', "sort": "number"},
+    )
+    view = SavedView.objects.get(owner=world.dispatcher)
+    assert response.status_code == 302 and response["Location"].endswith(f"?view={view.pk}")
+    clerk = login(world.clerk)  # both orders are the clerk's follow-ups
+    assert set(order_numbers(clerk.get("/queues/follow_ups/").content.decode())) >= {dispatched.number}
+    assert clerk.get("/queues/follow_ups/", {"view": view.pk}).status_code == 404  # not theirs: like a missing one
+    # then the dispatcher sees only what the view keeps (they accepted none of these: nothing)
+    assert order_numbers(client.get("/queues/follow_ups/", {"view": view.pk}).content.decode()) == []
+    # when the clerk saves the same view, it keeps the processing order only
+    clerk.post(
+        "/queues/follow_ups/views/",
+        {"name": "处理中", "conditions": '[{"field": "state", "op": "eq", "value": "processing"}]'},
+    )
+    mine = SavedView.objects.get(owner=world.clerk)
+    assert order_numbers(clerk.get("/queues/follow_ups/", {"view": mine.pk}).content.decode()) == [processing.number]
+
+
+def test_a_view_shared_with_a_role_keeps_the_visibility_rule(world, login):
+    billing = work_order_at(OrderState.DISPATCHED, world=world, accepted_number="13900000503")
+    network = work_order_at(OrderState.ACCEPTED, world=world, accepted_number="13900000504")
+    services.work_order_dispatch(order_id=network.id, actor=world.dispatcher, unit_id=world.dept_network.id)
+    # an administrator's view of "to claim", every complaint, shared with the handlers' role
+    view = SavedView.objects.create(
+        owner=world.dispatcher, queue="to_claim", name="投诉",
+        conditions=[{"field": "order_type", "op": "in", "value": ["complaint"]}],
+    )  # fmt: skip
+    view.shared_roles.add(Group.objects.get(name="handler"))
+    html = login(world.handler).get("/queues/to_claim/", {"view": view.pk}).content.decode()
+    assert order_numbers(html) == [billing.number]  # the network department's order stays invisible
+    assert f'data-view="{view.pk}"' in html
+
+
+def test_view_conditions_come_from_a_whitelist(world):
+    from tickets.services.saved_views import saved_view_create
+
+    bad = [
+        [{"field": "content", "op": "eq", "value": "x"}],  # not a field one may filter on
+        [{"field": "state", "op": "gte", "value": "closed"}],  # not an operator of a choice
+        [{"field": "state", "op": "eq", "value": "nonsense"}],
+        [{"field": "is_major", "op": "eq", "value": "yes"}],
+        "state=closed",
+    ]
+    for conditions in bad:
+        with pytest.raises(ValidationError) as refused:
+            saved_view_create(owner=world.dispatcher, queue="dispatch", name="x", conditions=conditions)
+        assert "conditions" in refused.value.message_dict, conditions
+    with pytest.raises(ValidationError):
+        saved_view_create(owner=world.dispatcher, queue="dispatch", name="x", conditions=[], sort="id; drop")
+    with pytest.raises(PermissionDenied):  # not a queue of the clerk's
+        saved_view_create(owner=world.clerk, queue="dispatch", name="x", conditions=[])

@@ -31,6 +31,7 @@ def test_the_navigation_shows_the_queues_of_the_role(world, login):
     }  # fmt: skip
     assert nav_queues(login(world.dispatcher).get("/").content.decode()) == {
         "follow_ups", "dispatch", "review", "callback", "approvals", "overdue", "at_risk", "extensions",
+        "batch_candidates",
     }  # fmt: skip
 
 

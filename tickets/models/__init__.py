@@ -23,6 +23,7 @@ from .records import (
     TimelineEntry,
 )
 from .rules import WorkOrderRules
+from .saved_views import SavedView
 from .tallies import ClockHourTally, ClockTallyHour
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "OrderState",
     "OrderType",
     "Satisfaction",
+    "SavedView",
     "TimelineEntry",
     "Urgency",
     "WorkOrder",

@@ -1,22 +1,26 @@
 """Queue pages (R-UI-1, R-UI-2): one template for every queue, 25 rows a page, filters in the query string.
 A page costs the same number of queries whatever its rows (tests/web/test_queues.py)."""
 
+import json
+
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from complaints.numbers import FIXED_LINE_RE, MOBILE_RE, mask_number, normalize_number
 from complaints.selectors import category_path_labels
 from deadlines.clock_models import ClockState
 from notifications.selectors import notification_unread_count
 
-from ..models import OrderState, OrderType, Urgency
+from ..models import OrderState, OrderType, SavedView, Urgency
 from ..queues import (
     FOLLOW_UP_NEEDS,
     QUEUES,
@@ -26,9 +30,11 @@ from ..queues import (
     queue_extensions,
     queue_order_ids,
     queue_rows,
+    saved_views_for,
     user_is_supervisor,
 )
 from ..selectors import handling_unit_list
+from ..services.saved_views import saved_view_create, saved_view_delete
 from ..supervise_selectors import reassign_candidates
 
 PAGE_SIZE = 25
@@ -66,8 +72,11 @@ def queue(request, name: str):
     cleaned = filters.cleaned_data if filters.is_valid() else {}
     sort = request.GET.get("sort", "") if request.GET.get("sort", "") in SORTS else ""
     need = request.GET.get("need", "") if request.GET.get("need", "") in FOLLOW_UP_NEEDS else ""
+    views = saved_views_for(user=request.user, queue_name=queue.name) if queue.is_orders else []
+    view = _chosen_view(request, views)
+    sort = sort or (view.sort if view and view.sort in SORTS else "")
     if queue.is_orders:
-        ids = queue_order_ids(queue=queue, user=request.user, filters=cleaned, sort=sort, need=need)
+        ids = queue_order_ids(queue=queue, user=request.user, filters=cleaned, sort=sort, need=need, view=view)
         page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = queue_rows(user=request.user, ids=list(page.object_list))
     else:
@@ -86,12 +95,73 @@ def queue(request, name: str):
     unsorted.pop("sort", None)
     context = {
         "queue": queue, "page": page, "filters": filters, "now": now, "query": query.urlencode(),
-        "sort": sort, "unsorted": unsorted.urlencode(), "need": need,
+        "sort": sort, "unsorted": unsorted.urlencode(), "need": need, "views": views, "view": view,
+        "view_conditions": _view_conditions(cleaned),
         "columns": _columns(queue, sort),
         **_follow_up_tabs(queue, request, need),
         **_supervise_bar(queue, request, page),
     }  # fmt: skip
     return render(request, "tickets/queue.html", context)
+
+
+def _chosen_view(request, views):
+    """`?view=<id>`: one of the user's views of this queue; any other id is a 404, like a missing view."""
+    raw = request.GET.get("view", "")
+    if not raw:
+        return None
+    view = next((v for v in views if str(v.pk) == raw), None)
+    if view is None:
+        raise Http404
+    return view
+
+
+def _view_conditions(cleaned: dict) -> str:
+    """The page's filters as a saved view's conditions (what "Save this view" keeps), as JSON."""
+    conditions = [
+        {"field": name, "op": "eq", "value": cleaned[name]}
+        for name in ("order_type", "state", "urgency")
+        if cleaned.get(name)
+    ]
+    return json.dumps(conditions)
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    conditions = forms.JSONField(required=False)
+    sort = forms.CharField(required=False, max_length=20)
+    base = forms.CharField(required=False, max_length=30)
+
+
+@login_required
+@require_POST
+def queue_view_save(request, name: str):
+    """Save the queue as it is filtered and sorted now, as a personal view; back to it."""
+    form = SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the view a name (up to 60 characters)."))
+        return redirect("queue", name=name)
+    data = form.cleaned_data
+    try:
+        view = saved_view_create(
+            owner=request.user, queue=name, name=data["name"], conditions=data["conditions"] or [], sort=data["sort"]
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms))
+        return redirect("queue", name=name)
+    messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
+    return redirect(f"{reverse('queue', args=[name])}?view={view.pk}")
+
+
+@login_required
+@require_POST
+def queue_view_delete(request, pk: int):
+    try:
+        saved_view_delete(owner=request.user, view_id=pk)
+    except SavedView.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, _("View deleted."))
+    target = request.POST.get("queue", "")
+    return redirect("queue", name=target) if target in QUEUES else redirect("dashboard")
 
 
 # Sortable columns: (key in SORTS, label). The default order (no key) is the queue's own (tickets.queues).
