@@ -169,12 +169,14 @@ def _children_lock_by_ids(*, order_ids, actor, field: str = "order_ids") -> list
     return visible
 
 
-def _joinable_errors(*, order: Order) -> list[str]:
+def _joinable_errors(*, order: Order, in_batch: bool | None = None) -> list[str]:
     if order.order_type != OrderType.COMPLAINT:
         return [_("%(number)s is not a complaint.") % {"number": order.number}]
     if order.state != OrderState.ACCEPTED:
         return [_("%(number)s is no longer waiting for dispatch.") % {"number": order.number}]
-    if BatchMembership.objects.filter(order=order, detached_at=None).exists():
+    if in_batch is None:
+        in_batch = BatchMembership.objects.filter(order=order, detached_at=None).exists()
+    if in_batch:
         return [_("%(number)s is in another batch already.") % {"number": order.number}]
     return []
 
@@ -182,7 +184,10 @@ def _joinable_errors(*, order: Order) -> list[str]:
 def _batch_form(*, actor, order_ids, title: str, note: str, candidate, strict: bool, at: datetime) -> Batch:
     require({"order_ids": [] if order_ids else [_("Select the complaints of the batch.")]})
     children = _children_lock_by_ids(order_ids=order_ids, actor=actor)
-    problems = {order.id: _joinable_errors(order=order) for order in children}
+    batched = set(
+        BatchMembership.objects.filter(order__in=children, detached_at=None).values_list("order_id", flat=True)
+    )  # one query for all, not one per child
+    problems = {order.id: _joinable_errors(order=order, in_batch=order.id in batched) for order in children}
     if strict:
         require({"order_ids": [message for messages in problems.values() for message in messages]})
     children = [order for order in children if not problems[order.id]]  # a confirmation skips what moved on
