@@ -19,7 +19,6 @@ from .models import (
     DutyLogEntry,
     DutyOrder,
     Handover,
-    RosterGap,
     Shift,
 )
 
@@ -219,10 +218,6 @@ def handover_visible_list(*, user) -> QuerySet[Handover]:
 
 def handovers_unsigned(*, hall: DutyHall) -> QuerySet[Handover]:
     return Handover.objects.filter(hall=hall, signed_at__isnull=True).select_related("outgoing", "incoming")
-
-
-def roster_gaps_warned(*, hall: DutyHall, today: date) -> QuerySet[RosterGap]:
-    return RosterGap.objects.filter(hall=hall, day__gte=today)
 
 
 # --- the navigation -----------------------------------------------------------------------------------------

@@ -35,6 +35,20 @@ TIMELINE_KIND_LABELS = {
 }
 
 
+def order_panel(request, order) -> dict | None:
+    """On the order page (registered with tickets in apps.py): the order's holiday duty — state, handler, the
+    4-hour feedback time — and, for the handler (or a person the ladder reached) while it is chased, the form to
+    feed back by logging in (R-HD-3)."""
+    rows = list(selectors.duty_order_visible_list(user=request.user).filter(order=order))
+    if not rows:
+        return None
+    for row in rows:
+        row.seconds_left = _seconds(row.feedback_due_at)
+        # Duty staff record feedback on their screen (saying how it came); here the handler gives their own.
+        row.may_feed_back = row.state == DutyState.NOTIFIED and not is_duty_staff(request.user, row.hall)
+    return {"template": "holiday_duty/order_panel.html", "duty_orders": rows, "order": order}
+
+
 def _int(value) -> int | None:
     value = (value or "").strip()
     return int(value) if value.isdigit() and len(value) < 18 else None
@@ -158,9 +172,11 @@ def _run(request, name: str):
 @login_required
 def duty_action(request, name: str):
     hall, _halls = _hall(request)
-    if hall is None and name not in ("feedback",):
+    # The handler feeds back from the order page (no duty hall of their own); everything else is duty staff's.
+    from_order = _int(request.POST.get("order_page"))
+    if hall is None and not (name == "feedback" and from_order):
         raise Http404
-    back = reverse("holiday-duty") + (f"?hall={hall.id}" if hall else "")
+    back = reverse("order-detail", args=[from_order]) if from_order else reverse("holiday-duty") + f"?hall={hall.id}"
     try:
         _run(request, name)
     except (ValidationError, TransitionRefused, ConcurrentTransition, TransitionNotAllowed, PermissionDenied) as error:

@@ -140,9 +140,3 @@ def notify_on_commit(*, items: list[dict]) -> None:
             )  # fmt: skip
 
     transaction.on_commit(send)
-
-
-def users_with_perm_in(unit_id: int, perm: str) -> list:
-    User = get_user_model()
-    rows = User.objects.filter(org_units=unit_id, is_active=True).distinct()
-    return [u for u in rows if u.has_perm(perm)]

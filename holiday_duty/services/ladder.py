@@ -116,12 +116,13 @@ def _advance(*, escalation: DutyEscalation, now: datetime, by=None) -> bool:
     if nxt > len(escalation.ladder):
         escalation.state, escalation.next_check_at, escalation.ended_at = EscalationState.EXHAUSTED, None, now
         escalation.save(update_fields=["state", "next_check_at", "ended_at"])
-        log_append(
-            hall=escalation.duty_order.hall, key=f"hd-esc-{escalation.id}-top", kind=LogKind.ESCALATION, at=now,
-            actor=by, duty_order=escalation.duty_order,
-            text=_("%(order)s: the top of the escalation ladder is reached without feedback.") % {
-                "order": escalation.duty_order.order.number},
-        )  # fmt: skip
+        hall, order = escalation.duty_order.hall, escalation.duty_order.order
+        text = _("%(order)s: the top of the escalation ladder is reached without feedback.") % {"order": order.number}
+        log_append(hall=hall, key=f"hd-esc-{escalation.id}-top", kind=LogKind.ESCALATION, at=now, actor=by,
+                   duty_order=escalation.duty_order, text=text)  # fmt: skip
+        if hall.shift_leader_id:  # nobody above answered (or nobody is above): the shift leader takes it up
+            notify_on_commit(items=[dict(channel="in_app", key=f"hd-esc-{escalation.id}-top-{hall.shift_leader_id}",
+                                         recipient_id=hall.shift_leader_id, order=order, subject=text)])  # fmt: skip
         return False
     _step(escalation=escalation, level=nxt, now=now, by=by)
     escalation.level = nxt

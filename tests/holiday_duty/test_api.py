@@ -120,3 +120,24 @@ def test_screen_actions_refused_show_the_reason_and_change_nothing(duty, landed,
     assert not hasattr(reread(landed), "escalation_id")
     assert "409" not in answer.content.decode()
     assert reread(landed).state == "queued"
+
+
+def test_the_handler_feeds_back_from_the_order_page(duty, landed, login):
+    from holiday_duty import services
+
+    with time_machine.travel(NOW, tick=False):
+        services.duty_order_handler_confirm(
+            duty_order_id=landed.id, actor=duty.duty, handler_id=duty.account_manager.id
+        )
+        client = login(duty.account_manager)
+        page = client.get(f"/orders/{landed.order.id}/").content.decode()
+        assert "data-holiday-duty-panel" in page and 'data-action="duty-feedback"' in page
+        answer = client.post(
+            "/holiday-duty/do/feedback/",
+            {"order_page": landed.order.id, "duty_order": landed.id, "channel": "logged_in", "note": "已与客户沟通。"},
+        )
+    assert answer.status_code == 302 and answer.url == f"/orders/{landed.order.id}/"
+    duty_order = reread(landed)
+    assert (duty_order.state, duty_order.feedback_by, duty_order.feedback_channel) == (
+        "feedback", duty.account_manager, "logged_in",
+    )  # fmt: skip

@@ -85,6 +85,9 @@ def test_each_level_after_its_wait_up_to_the_top_and_no_further(duty, notified):
     escalation = DutyEscalation.objects.get(duty_order=notified)
     assert (escalation.state, escalation.next_check_at) == (EscalationState.EXHAUSTED, None)
     assert sweep(DUE + timedelta(hours=4)) == 0
+    # nobody above answered: the shift leader is told, once
+    top = Notification.objects.filter(recipient=duty.leader, subject__contains="top of the escalation ladder")
+    assert top.count() == 1
 
 
 def test_the_ladder_is_the_one_of_its_start_whatever_the_data_does_later(duty, notified):
