@@ -11,8 +11,10 @@ Order in every queue (the default, `sort=""`): the orders whose next deadline ha
 overdue first; then the rest by priority (major, then batch/repeat/escalated, then 特急, R-SP-5) and by the next
 deadline, nearest first; then the oldest. So an overdue ordinary order is not hidden behind priority cases that
 still have time (it is already late: the supervisor must see it), and among orders with time left R-SP-5's
-priority cases still come first. A user may sort by a column instead (`SORTS`, a whitelist); that sort replaces
-the default order, ties broken by id.
+priority cases still come first. The dispatch desk keeps R-SP-5 strictly — priority cases first, then by
+acceptance, which within a priority class is the order of the dispatch deadlines (a fixed limit from
+accepted_at, R-CLK-DISPATCH) — read straight from the index (state, -priority, accepted_at). A user may sort
+by a column instead (`SORTS`, a whitelist); that sort replaces the default order, ties broken by id.
 
 A queue page costs a fixed number of queries: count, the page's ids, its rows, the live clocks of those rows,
 the category labels (and the follow-ups' tab counts). The page is cut from a query of ids alone, and only its
@@ -210,6 +212,7 @@ class Queue:
     orders: Callable | None = None  # None: the extension-approvals queue, a list of requests
     shows_assignee: bool = True  # the handler column (not in queues of one's own work)
     supervised: bool = False  # rows can be chosen for a supervisor's bulk action (issue 13 §4)
+    default_order: tuple = ()  # the queue's own order instead of the deadline order (module docstring)
     count: Callable | None = None  # a queue of other rows (batch candidates): its own count
 
     @property
@@ -233,7 +236,8 @@ QUEUES: dict[str, Queue] = {
               _my_unit_allowed, _my_unit),
         # Dispatch clock counts from accepted_at: the index (state, -priority, accepted_at) is the queue order.
         Queue("dispatch", _("To dispatch"), _("Accepted orders waiting to be dispatched."),
-              _has("tickets.dispatch_workorder"), _in_state(OrderState.ACCEPTED), shows_assignee=False),
+              _has("tickets.dispatch_workorder"), _in_state(OrderState.ACCEPTED), shows_assignee=False,
+              default_order=("-priority", "accepted_at", "id")),
         Queue("review", _("To review"), _("Department replies waiting for review."),
               _has("tickets.review_reply"), _in_state(OrderState.DEPT_REPLIED)),
         Queue("callback", _("To call back"), _("Customers replied to, waiting for the callback (回访)."),
@@ -267,19 +271,20 @@ SORTS: dict[str, tuple] = {
 }
 
 
-def queue_ordering(*, sort: str = "", now=None) -> tuple:
-    """The ORDER BY of a queue: a whitelisted column sort, else overdue first (longest first), then priority
-    (R-SP-5), then the nearest deadline, then the oldest."""
+def queue_ordering(*, sort: str = "", now=None, queue: "Queue | None" = None) -> tuple:
+    """The ORDER BY of a queue: a whitelisted column sort; else the queue's own (the dispatch desk: R-SP-5 as
+    its index reads it); else overdue first (longest first), then priority (R-SP-5), then the nearest deadline,
+    then the oldest. The rank folds "overdue" and the priority into one key, so the next-deadline subquery is
+    evaluated twice per candidate row, not four times."""
     if sort in SORTS:
         return SORTS[sort]
+    if queue is not None and queue.default_order:
+        return queue.default_order
     now = now or timezone.now()
-    late = Q(next_due__lte=now)
-    overdue_first = Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField())
-    longest_late = Case(When(late, then=F("next_due")), default=None)
-    return (
-        overdue_first, longest_late.asc(nulls_last=True), "-priority", F("next_due").asc(nulls_last=True),
-        "accepted_at", "id",
-    )  # fmt: skip
+    rank = Case(
+        When(next_due__lte=now, then=Value(0)), default=Value(5) - F("priority"), output_field=IntegerField()
+    )  # 0: overdue; 1 major … 5 ordinary (priority 4 … 0)
+    return (rank, F("next_due").asc(nulls_last=True), "accepted_at", "id")
 
 
 def queues_for_user(*, user) -> list[Queue]:
@@ -316,7 +321,7 @@ def queue_order_ids(
         qs = saved_view_apply(qs, view=view)
     if queue.name == "follow_ups":
         qs = follow_ups_need(qs, need)
-    return qs.order_by(*queue_ordering(sort=sort)).values_list("id", flat=True)
+    return qs.order_by(*queue_ordering(sort=sort, queue=queue)).values_list("id", flat=True)
 
 
 def follow_up_need_counts(*, user) -> dict[str, int]:
