@@ -8,16 +8,19 @@ A search term is read as what it looks like:
   starts with it (rank 1);
 - 4 to 10 digits → the end of an accepted or contact number ("the last 4 digits", rank 1);
 - any text → the customer's name (rank 2) and the words of the request (rank 3).
-An order found several ways takes its best rank; within a rank open orders come first, then the newest.
+An order found several ways takes its best rank; within a rank the newest come first.
 
 PostgreSQL answers the substring conditions from the pg_trgm GIN indexes of migration 0011 (content, accepted and
-contact numbers); SQLite (development) scans with LIKE. The ranked ids are one query; the rows of a page are read
-by `tickets.queues.queue_rows` like a queue's (a fixed number of queries whatever the page)."""
+contact numbers); SQLite (development) scans with LIKE. The ids are one query per kind of match (`order_search_best`);
+the rows of a page are read in one more, with their live clocks (a fixed number of queries whatever the page)."""
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Case, F, IntegerField, Lookup, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Customer
@@ -36,6 +39,9 @@ CONTENT_TERM_MIN = 2  # one character matches half the table and no trigram inde
 # The best hits a search returns: fetched in one query (no separate COUNT over every match of a common word),
 # then paged. Nobody reads past the first pages of a search; a longer list asks for a sharper term.
 SEARCH_HITS_MAX = 500
+CONTENT_RANK = 3
+# How far back each query for words of the request reaches (the last one: all the rest).
+CONTENT_PERIODS = (timedelta(days=31), timedelta(days=366), None)
 
 
 @dataclass(frozen=True)
@@ -60,11 +66,21 @@ class TextContains(Lookup):
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value, connection):
+        if self._without_trigrams(connection):
+            return "%s", [value]
         return "%s", [f"%{connection.ops.prep_for_like_query(value)}%"]
+
+    def _without_trigrams(self, connection) -> bool:
+        """Under 3 characters a pattern has no trigram: pg_trgm would then read its whole index (every row) before
+        rechecking, slower than reading the table; strpos() keeps the planner off the index (and, unlike lower(),
+        costs nothing per row: two letters of a Latin word then match their case exactly — Chinese has none)."""
+        return connection.vendor == "postgresql" and len(self.rhs) < 3
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
+        if self._without_trigrams(connection):
+            return f"strpos({lhs}, {rhs}) > 0", [*lhs_params, *rhs_params]
         operator = "ILIKE" if connection.vendor == "postgresql" else "LIKE"
         return f"{lhs} {operator} {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
 
@@ -96,7 +112,10 @@ def _closed_last() -> Case:
 
 
 def _customer_ids_named(text: str) -> list[int]:
-    named = Customer.objects.filter(TextContains(F("name"), text)).order_by("id").values_list("id", flat=True)
+    """Customers whose name holds `text`; under 3 characters, whose name starts with it (a whole two-character
+    name, or a surname and a first character: an index on the name's start serves it, none serves its middle)."""
+    condition = Q(name__startswith=text) if len(text) < 3 else Q(TextContains(F("name"), text))
+    named = Customer.objects.filter(condition).order_by("id").values_list("id", flat=True)
     return list(named[:NAME_MATCHES_MAX])
 
 
@@ -114,32 +133,46 @@ def _ranked_conditions(term: SearchTerm) -> list[tuple[int, Q]]:
         if named:
             ranked.append((2, Q(customer_id__in=named)))
     if len(term.text) >= CONTENT_TERM_MIN:
-        ranked.append((3, Q(TextContains(F("content"), term.text))))
+        ranked.append((CONTENT_RANK, Q(TextContains(F("content"), term.text))))
     return ranked
 
 
-def order_search_best(*, user, term: SearchTerm) -> list[tuple[int, int]]:
-    """The best `SEARCH_HITS_MAX` (id, rank) hits, in order: what the pages of the results are cut from."""
-    return list(order_search_hits(user=user, term=term)[:SEARCH_HITS_MAX])
+def order_search_best(*, user, term: SearchTerm, limit: int = SEARCH_HITS_MAX) -> list[tuple[int, int]]:
+    """The best `limit` (id, rank) hits of the orders `user` may see, in order: what the pages of the results are
+    cut from. One query per kind of match, best kind first, each newest first and cut at what is still missing,
+    so that the weaker kinds are not read once the better ones fill the list. Words of the request are looked up
+    by periods, newest first (`CONTENT_PERIODS`): a common word fills the list from last month's matches without
+    fetching the hundred thousand older ones; a rare word costs one more query per period."""
+    hits: list[tuple[int, int]] = []
+    now = timezone.now()
+    for rank, ids in order_search_tiers(user=user, term=term):
+        periods = CONTENT_PERIODS if rank == CONTENT_RANK else (None,)
+        newer_than = None
+        for period in periods:
+            if len(hits) >= limit:
+                return hits
+            since = now - period if period is not None else None
+            part = ids.filter(accepted_at__lt=newer_than) if newer_than is not None else ids
+            part = part.filter(accepted_at__gte=since) if since is not None else part
+            if hits:
+                part = part.exclude(id__in=[pk for pk, _rank in hits])  # found by a better kind already
+            hits += [(pk, rank) for pk in part[: limit - len(hits)]]
+            newer_than = since
+    return hits
 
 
-def order_search_hits(*, user, term: SearchTerm) -> QuerySet:
-    """(id, rank) of the orders `user` may see that match `term`, best first (see the module docstring): a
-    queryset to page through."""
-    ranked = _ranked_conditions(term)
-    if not ranked:
-        return WorkOrder.objects.none().values_list("id", flat=True)
-    matches = Q()
-    for _rank, condition in ranked:
-        matches |= condition
-    rank = Case(*(When(condition, then=Value(r)) for r, condition in ranked), output_field=IntegerField())
-    return (
-        work_order_visible_base(user=user)
-        .filter(matches)
-        .annotate(rank=rank, is_closed=_closed_last())
-        .order_by("rank", "is_closed", "-accepted_at", "-id")
-        .values_list("id", "rank")
-    )
+def order_search_tiers(*, user, term: SearchTerm) -> list[tuple[int, QuerySet]]:
+    """(rank, ids of the visible orders matching that kind, newest first) for each kind of match of `term`."""
+    base = work_order_visible_base(user=user)
+    # COALESCE: the same time, but no index on accepted_at can produce that order. Otherwise the planner, which
+    # cannot estimate a substring's frequency, may walk the whole table newest first hoping to stop early — 10 s
+    # at 1,000,000 orders for a word nobody wrote (bench/search.py). The matches are read from the trigram or
+    # number indexes and sorted instead.
+    newest = Coalesce("accepted_at", "received_at").desc()
+    return [
+        (rank, base.filter(condition).order_by(newest, "-id").values_list("id", flat=True))
+        for rank, condition in _ranked_conditions(term)
+    ]
 
 
 def _live_clocks() -> Prefetch:

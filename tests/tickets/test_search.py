@@ -6,7 +6,7 @@ from django.test import Client
 
 from tests.factories import CustomerFactory, another_number, work_order_at, work_order_make
 from tickets.models import OrderState
-from tickets.search import order_search_hits, search_term_parse
+from tickets.search import order_search_best, search_term_parse
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def clocks(db):
 
 
 def found(user, text: str) -> list[tuple[int, int]]:
-    return list(order_search_hits(user=user, term=search_term_parse(text)))
+    return order_search_best(user=user, term=search_term_parse(text))
 
 
 def ids(user, text: str) -> list[int]:
@@ -83,11 +83,22 @@ def test_ranking_exact_number_then_number_part_then_name_then_content(world):
     assert found(world.clerk, by_content.number.lower())[0] == (by_content.pk, 0)
 
 
-def test_within_a_rank_open_orders_come_first_then_the_newest(world):
+def test_within_a_rank_the_newest_come_first_and_each_order_once(world):
     older_open = work_order_make(actor=world.clerk, accepted_number="13700017788")
     newer_closed = work_order_at(OrderState.CLOSED, world=world, accepted_number="13700027788")
-    newest_open = work_order_make(actor=world.clerk, accepted_number="13700037788")
-    assert ids(world.clerk, "7788") == [newest_open.pk, older_open.pk, newer_closed.pk]
+    newest_open = work_order_make(actor=world.clerk, accepted_number="13700037788", content="尾号7788的号码被停机。")
+    # the newest matches both by its number's end and its content: listed once, by the better match
+    assert found(world.clerk, "7788") == [(newest_open.pk, 1), (newer_closed.pk, 1), (older_open.pk, 1)]
+
+
+def test_the_hits_stop_at_the_limit_best_first(world):
+    by_suffix = work_order_make(actor=world.clerk, accepted_number="13700046633")
+    by_content = [
+        work_order_make(actor=world.clerk, accepted_number=another_number(), content=f"第{i}次提到6633。")
+        for i in range(3)
+    ]
+    best = order_search_best(user=world.clerk, term=search_term_parse("6633"), limit=2)
+    assert best == [(by_suffix.pk, 1), (by_content[-1].pk, 3)]
 
 
 def test_another_halls_order_is_not_found_by_anything(world):
@@ -175,3 +186,32 @@ def test_the_api_search_refuses_a_term_in_the_url(world, api):
 
 def test_the_api_search_needs_authentication(api):
     assert api.post("/api/v1/search/", {"q": "5151"}, format="json").status_code == 401
+
+
+def test_words_are_found_in_every_period_newest_first(world):
+    # given the same word in orders of today, of 100 days ago and of 400 days ago (the periods the content is read by)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.models import WorkOrder
+
+    made = [
+        work_order_make(actor=world.clerk, accepted_number=another_number(), content="宽带光猫经常重启。")
+        for _ in range(3)
+    ]
+    for order, days in zip(made, (400, 0, 100), strict=True):
+        WorkOrder.objects.filter(pk=order.pk).update(accepted_at=timezone.now() - timedelta(days=days))
+    # then every one is found, newest first
+    assert ids(world.clerk, "光猫经常") == [made[1].pk, made[2].pk, made[0].pk]
+    assert ids(world.clerk, "光猫") == [made[1].pk, made[2].pk, made[0].pk]  # two characters: no trigram
+
+
+def test_a_two_character_name_is_found_by_its_start(world):
+    lin = CustomerFactory(number=another_number(), name="林晓")
+    order = work_order_make(actor=world.clerk, accepted_number=lin.number, customer={"name": "林晓"})
+    linxiaoyu = CustomerFactory(number=another_number(), name="林晓雨")
+    other = work_order_make(actor=world.clerk, accepted_number=linxiaoyu.number, customer={"name": "林晓雨"})
+    assert found(world.clerk, "林晓") == [(other.pk, 2), (order.pk, 2)]
+    assert found(world.clerk, "晓雨") == []  # the middle of a short name: no index could serve it
+    assert found(world.clerk, "林晓雨") == [(other.pk, 2)]
