@@ -8,11 +8,7 @@ parent; a batch and an order's own service meet on the order row in the same ord
 All-or-nothing: a child that refuses (TransitionRefused → 409, PermissionDenied → 403, a field error → 400)
 raises out of the one transaction, and nothing of the batch, nor of any child, has changed.
 
-Notices (R-NT-1): one per person per move, not one per child. The per-order services queue their own notice
-for every child (the first-contact owner's, the handling unit's); the batch writes those notices' idempotency
-keys first, as cancelled rows that name the batch notice replacing them, so when the per-order notices run
-after commit the outbox finds their keys taken and sends nothing (notifications.services.notification_enqueue).
-The batch then sends one notice to each person concerned, after commit."""
+Notices: one per person per move, not one per child (tickets/services/batch_notices.py)."""
 
 from datetime import datetime
 
@@ -24,19 +20,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
-from notifications.models import Notification, NotificationChannel, NotificationState
-from notifications.services import notification_enqueue
 from org.models import OrgUnit
 from org.selectors import user_scope_unit_ids
 
 from ..batch_selectors import batch_candidate_orders, batch_detection_count, batch_rules, batch_visible_list
 from ..events import OrderEvent
-from ..models import Batch, BatchCandidate, BatchLogEntry, BatchMembership, OrderState, OrderType, TimelineEntry
+from ..models import Batch, BatchCandidate, BatchMembership, OrderState, OrderType
 from ..models import WorkOrder as Order
 from ..models.choices import FinalReplyMethod, Satisfaction
 from ..permissions import order_visible_to
 from ..selectors import HANDLING_UNIT_KINDS
 from .base import order_lock, require, transition_finish
+from .batch_notices import (
+    batch_child_notices_fold,
+    batch_log_append,
+    batch_notify_on_commit,
+    batch_owners_notify,
+    timeline_mark,
+)
 from .closing import work_order_reply_customer
 from .dispatching import work_order_approve_reply, work_order_dept_reply, work_order_dispatch, work_order_return_reply
 from .errors import TransitionRefused
@@ -205,7 +206,9 @@ def _batch_form(*, actor, order_ids, title: str, note: str, candidate, strict: b
     )
     for order in children:
         _join_flags(order=order, batch=batch, actor=actor)
-    _log(batch=batch, actor=actor, kind="formed", before="", note=note, data={"orders": [o.id for o in children]})
+    batch_log_append(
+        batch=batch, actor=actor, kind="formed", before="", note=note, data={"orders": [o.id for o in children]}
+    )
     return batch
 
 
@@ -262,10 +265,6 @@ def _each_child(children: list[Order], call) -> None:
             ) from None
 
 
-def _timeline_mark() -> int:
-    return TimelineEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-
 @transaction.atomic
 def batch_dispatch(
     *, batch_id: int, actor, unit_id: int, handler_id: int, due_at: datetime | None = None, note: str = ""
@@ -288,7 +287,7 @@ def batch_dispatch(
         and handler.has_perm("tickets.reply_department")
         else [_("Choose a handler of the chosen unit who may claim orders and write replies.")],
     })  # fmt: skip
-    children, mark = _children_lock(batch=batch), _timeline_mark()
+    children, mark = _children_lock(batch=batch), timeline_mark()
 
     def dispatch(child: Order) -> None:
         work_order_dispatch(order_id=child.id, actor=actor, unit_id=unit_id, due_at=due_at, note=note)
@@ -298,15 +297,15 @@ def batch_dispatch(
     before = batch.state
     batch.dispatch(unit_id=unit_id, handler=handler, at=now)
     batch.save(update_fields=["state", "handling_unit", "handler", "dispatched_at", "updated_at"])
-    entry = _log(batch=batch, actor=actor, kind="dispatch", before=before, note=note,
+    entry = batch_log_append(batch=batch, actor=actor, kind="dispatch", before=before, note=note,
                  data={"unit_id": unit_id, "handler_id": handler.id})  # fmt: skip
-    _fold_child_notices(batch=batch, entry=entry, children=children, mark=mark, unit_id=unit_id)
+    batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark, unit_id=unit_id)
     due = min(Order.objects.filter(pk__in=[c.id for c in children]).values_list("handling_due_at", flat=True))
     subject = _("Batch %(batch)s (%(n)d complaints) is yours: handle by %(due)s") % {
         "batch": batch.label, "n": len(children), "due": f"{timezone.localtime(due):%m-%d %H:%M}",
     }  # fmt: skip
-    _notify(batch=batch, entry=entry, recipients={handler.id}, subject=subject, body=note)
-    _notify_owners(batch=batch, entry=entry, children=children, actor=actor, what=_("dispatched"))
+    batch_notify_on_commit(batch=batch, entry=entry, recipients={handler.id}, subject=subject, body=note)
+    batch_owners_notify(batch=batch, entry=entry, children=children, actor=actor, what=_("dispatched"))
     return batch
 
 
@@ -356,15 +355,15 @@ def batch_dept_reply(
         "customer_attitude": customer_attitude, "service_restored": service_restored, "measures": measures,
         "expected_recovery_at": expected_recovery_at, "coordinating_unit_id": coordinating_unit_id,
     }  # fmt: skip
-    children, mark = _children_lock(batch=batch), _timeline_mark()
+    children, mark = _children_lock(batch=batch), timeline_mark()
     _each_child(children, lambda child: work_order_dept_reply(order_id=child.id, actor=actor, **parts))
     before = batch.state
     batch.dept_reply()
     batch.save(update_fields=["state", "updated_at"])
     logged = {**parts, "expected_recovery_at": expected_recovery_at.isoformat()}
-    entry = _log(batch=batch, actor=actor, kind="dept_reply", before=before, note=result, data=logged)
-    _fold_child_notices(batch=batch, entry=entry, children=children, mark=mark)
-    _notify_owners(batch=batch, entry=entry, children=children, actor=actor, what=_("department replied"))
+    entry = batch_log_append(batch=batch, actor=actor, kind="dept_reply", before=before, note=result, data=logged)
+    batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark)
+    batch_owners_notify(batch=batch, entry=entry, children=children, actor=actor, what=_("department replied"))
     return batch
 
 
@@ -373,13 +372,13 @@ def _review(*, batch_id: int, actor, name: str, label: str, service, log_note: s
     _batch_check(batch=batch, name=name, label=label)
     if not actor.has_perm("tickets.review_reply"):
         raise PermissionDenied(_("You may not review department replies."))
-    children, mark = _children_lock(batch=batch), _timeline_mark()
+    children, mark = _children_lock(batch=batch), timeline_mark()
     _each_child(children, lambda child: service(order_id=child.id, actor=actor, **kwargs))
     before = batch.state
     getattr(batch, name)()
     batch.save(update_fields=["state", "updated_at"])
-    entry = _log(batch=batch, actor=actor, kind=name, before=before, note=log_note)
-    _fold_child_notices(batch=batch, entry=entry, children=children, mark=mark)
+    entry = batch_log_append(batch=batch, actor=actor, kind=name, before=before, note=log_note)
+    batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark)
     return batch
 
 
@@ -398,7 +397,7 @@ def batch_return_reply(*, batch_id: int, actor, reason: str) -> Batch:
     batch = _review(batch_id=batch_id, actor=actor, name="return_reply", label=_("Return the batch's reply"),
                     service=work_order_return_reply, log_note=reason, reason=reason)  # fmt: skip
     entry = batch.log.order_by("-id").first()
-    _notify(batch=batch, entry=entry, recipients={batch.handler_id}, body=reason,
+    batch_notify_on_commit(batch=batch, entry=entry, recipients={batch.handler_id}, body=reason,
             subject=_("Batch %(batch)s: the department reply was returned") % {"batch": batch.label})  # fmt: skip
     return batch
 
@@ -418,7 +417,7 @@ def batch_reply_customers(
         raise PermissionDenied(_("You may not give final replies."))
     if method in FinalReplyMethod.needing_approval() or method == FinalReplyMethod.UNREACHABLE:
         require({"method": [_("A batch is answered by phone, SMS or in person; detach the others.")]})
-    children, mark = _children_lock(batch=batch), _timeline_mark()
+    children, mark = _children_lock(batch=batch), timeline_mark()
     own = {str(key): value for key, value in (satisfactions or {}).items()}
     ids = {str(child.id) for child in children}
     require({
@@ -436,10 +435,10 @@ def batch_reply_customers(
     now, before = timezone.now(), batch.state
     batch.reply_customers(at=now)
     batch.save(update_fields=["state", "replied_at", "updated_at"])
-    entry = _log(batch=batch, actor=actor, kind="reply_customers", before=before, note=content,
+    entry = batch_log_append(batch=batch, actor=actor, kind="reply_customers", before=before, note=content,
                  data={"method": method, "process": process, "satisfaction": satisfaction, "own": own})  # fmt: skip
-    _fold_child_notices(batch=batch, entry=entry, children=children, mark=mark)
-    _notify_owners(batch=batch, entry=entry, children=children, actor=actor, what=_("replied to the customers"))
+    batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark)
+    batch_owners_notify(batch=batch, entry=entry, children=children, actor=actor, what=_("replied to the customers"))
     return batch
 
 
@@ -460,7 +459,7 @@ def batch_attach(*, batch_id: int, order_id: int, actor, note: str = "") -> Batc
     require({"order_id": [] if order_id else [_("Choose the complaint.")]})
     (order,) = _children_lock_by_ids(order_ids=[order_id], actor=actor, field="order_id")
     require({"order_id": _joinable_errors(order=order)})
-    mark, now = _timeline_mark(), timezone.now()
+    mark, now = timeline_mark(), timezone.now()
     BatchMembership.objects.create(batch=batch, order=order, attached_at=now, attached_by=actor)
     _join_flags(order=order, batch=batch, actor=actor)
     if batch.state == S.DISPATCHED:
@@ -472,13 +471,13 @@ def batch_attach(*, batch_id: int, order_id: int, actor, note: str = "") -> Batc
             _assign(order_id=child.id, actor=actor, handler=batch.handler, batch=batch)
 
         _each_child([order], catch_up)
-    entry = _log(batch=batch, actor=actor, kind="attach", before=batch.state, note=note,
+    entry = batch_log_append(batch=batch, actor=actor, kind="attach", before=batch.state, note=note,
                  data={"order_id": order.id, "number": order.number})  # fmt: skip
-    _fold_child_notices(batch=batch, entry=entry, children=[order], mark=mark, unit_id=batch.handling_unit_id)
+    batch_child_notices_fold(batch=batch, entry=entry, children=[order], mark=mark, unit_id=batch.handling_unit_id)
     if batch.state == S.DISPATCHED:
-        _notify(batch=batch, entry=entry, recipients={batch.handler_id}, body=note, subject=_(
+        batch_notify_on_commit(batch=batch, entry=entry, recipients={batch.handler_id}, body=note, subject=_(
             "Batch %(batch)s: %(number)s joined it") % {"batch": batch.label, "number": order.number})  # fmt: skip
-    _notify_owners(batch=batch, entry=entry, children=[order], actor=actor, what=_("joined"))
+    batch_owners_notify(batch=batch, entry=entry, children=[order], actor=actor, what=_("joined"))
     return batch
 
 
@@ -517,87 +516,6 @@ def batch_detach(*, batch_id: int, order_id: int, actor, reason: str) -> Batch:
     if not batch.memberships.filter(detached_at=None).exists():
         batch.dissolve()
         batch.save(update_fields=["state", "updated_at"])
-    _log(batch=batch, actor=actor, kind="detach", before=before, note=reason.strip(),
+    batch_log_append(batch=batch, actor=actor, kind="detach", before=before, note=reason.strip(),
          data={"order_id": order.id, "number": order.number})  # fmt: skip
     return batch
-
-
-# --- history and notices --------------------------------------------------------------------------------------
-
-
-def _log(*, batch: Batch, actor, kind: str, before: str, note: str = "", data: dict | None = None) -> BatchLogEntry:
-    return BatchLogEntry.objects.create(
-        batch=batch, actor=actor, kind=kind, state_before=before, state_after=batch.state, note=note, data=data or {}
-    )
-
-
-# The kinds of timeline entries whose per-order notice (tickets.services.base.notify_first_owner_on_commit) a
-# batch move replaces with its own.
-FOLDED_KINDS = ("dispatch", "batch_assign", "dept_reply", "approve_reply", "return_reply", "reply_customer")
-
-
-def _fold_child_notices(*, batch: Batch, entry: BatchLogEntry, children, mark: int, unit_id: int | None = None):
-    """Take the idempotency keys of the notices the per-order services queued for these children in this move
-    (their formats are those of tickets.services.base and .dispatching), as cancelled rows naming this move."""
-    ids = [child.id for child in children]
-    owners = dict(Order.objects.filter(pk__in=ids).values_list("id", "accepted_by_id"))
-    keys = {
-        f"order-{order_id}-timeline-{entry_id}-first-owner": (order_id, owners[order_id])
-        for entry_id, order_id, actor_id in TimelineEntry.objects.filter(
-            order_id__in=ids, id__gt=mark, kind__in=FOLDED_KINDS
-        ).values_list("id", "order_id", "actor_id")
-        if owners[order_id] != actor_id
-    }
-    if unit_id:
-        members = get_user_model().objects.filter(org_units=unit_id, is_active=True).exclude(pk=entry.actor_id)
-        cycles = dict(Order.objects.filter(pk__in=ids).values_list("id", "cycle"))
-        for member in members.distinct().values_list("id", flat=True):
-            for order_id in ids:
-                keys[f"order-{order_id}-cycle-{cycles[order_id]}-dispatched-{member}"] = (order_id, member)
-    reason = _("Folded into the notice of batch %(batch)s (one per person).") % {"batch": batch.label}
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                idempotency_key=key,
-                channel=NotificationChannel.IN_APP,
-                recipient_id=recipient,
-                order_id=order_id,
-                subject=reason[:255],
-                kind="batch_folded",
-                state=NotificationState.CANCELLED,
-                last_error=reason,
-                not_before=entry.at,
-                created_at=entry.at,
-            )  # fmt: skip
-            for key, (order_id, recipient) in keys.items()
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
-
-
-def _notify(*, batch: Batch, entry: BatchLogEntry, recipients: set, subject: str, body: str = "") -> None:
-    """One in-app notice per person for this move of the batch, after commit (idempotent per move and person)."""
-    batch_id, entry_id, wanted = batch.id, entry.id, {pk for pk in recipients if pk and pk != entry.actor_id}
-
-    def send() -> None:
-        for user in get_user_model().objects.filter(pk__in=wanted, is_active=True):
-            notification_enqueue(
-                channel="in_app", idempotency_key=f"batch-{batch_id}-log-{entry_id}-{user.pk}", recipient=user,
-                kind="batch", subject=subject, body=body,
-            )  # fmt: skip
-
-    if wanted:
-        transaction.on_commit(send)
-
-
-def _notify_owners(*, batch: Batch, entry: BatchLogEntry, children, actor, what: str) -> None:
-    """R-WO-9 for a batch: each first-contact owner hears once, however many of the children they accepted."""
-    owners: dict[int, list[str]] = {}
-    for child in children:
-        owners.setdefault(child.accepted_by_id, []).append(child.number)
-    for owner, numbers in owners.items():
-        subject = _("Batch %(batch)s %(what)s: %(numbers)s") % {
-            "batch": batch.label, "what": what, "numbers": "、".join(numbers[:5]) + ("…" if len(numbers) > 5 else ""),
-        }  # fmt: skip
-        _notify(batch=batch, entry=entry, recipients={owner}, subject=subject)
