@@ -6,6 +6,7 @@ PostgreSQL trigger refuse it). Lock: the handover row; signing then locks the du
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,8 @@ def _name(user) -> str:
 @transaction.atomic
 def handover_write(*, hall_id: int, actor, incoming_id: int, open_problems: str = "", diary: str = "") -> Handover:
     """The outgoing (the actor, duty staff of the hall) writes the handover to `incoming` (duty staff of the
-    hall too). Attached: the hall's open duty orders the actor follows, or that nobody follows. 403 / 400."""
+    hall too). Attached: the hall's open duty orders the actor follows, and those nobody on shift has taken up
+    (held by the fallback person). 403 / 400."""
     now = timezone.now()
     hall = DutyHall.objects.filter(pk=hall_id, pk__in=halls_of(user=actor)).select_related("unit").first()
     if hall is None:
@@ -42,9 +44,9 @@ def handover_write(*, hall_id: int, actor, incoming_id: int, open_problems: str 
         hall=hall, outgoing=actor, incoming=incoming, written_at=now, open_problems=(open_problems or "").strip(),
         diary=(diary or "").strip(),
     )  # fmt: skip
-    passed = DutyOrder.objects.filter(hall=hall, state__in=OPEN_STATES).filter(
-        owner__in=[actor.id]
-    ) | DutyOrder.objects.filter(hall=hall, state__in=OPEN_STATES, owner__isnull=True)
+    # What the outgoing follows, and what nobody on shift has taken up (held by the fallback, or by nobody).
+    open_here = DutyOrder.objects.filter(hall=hall, state__in=OPEN_STATES)
+    passed = open_here.filter(Q(owner=actor) | Q(owner__isnull=True) | Q(owner_is_fallback=True))
     HandoverItem.objects.bulk_create([
         HandoverItem(handover=handover, duty_order=d, state=d.state, feedback_due_at=d.feedback_due_at)
         for d in passed.order_by("landed_at", "id")

@@ -1,10 +1,12 @@
 """R-HD-1: an order dispatched to a covered group on a duty day lands in the duty hall's queue, in the
 dispatch's own transaction (tickets sends `order_event` inside it), once per order and dispatch cycle."""
 
+import logging
 from datetime import datetime
 
 from django.utils.translation import gettext as _
 
+from deadlines.models import BusinessCalendar
 from tickets.events import OrderEvent
 
 from ..models import DutyOrder, LogKind
@@ -12,6 +14,7 @@ from ..selectors import covered_group_for, duty_day_is, shifts_at
 from .common import local_day, log_append, notify_on_commit
 
 LANDING_EVENTS = (OrderEvent.DISPATCHED, OrderEvent.REDISPATCHED)
+logger = logging.getLogger(__name__)
 
 
 def duty_staff_at(*, hall, at: datetime) -> tuple[object | None, bool]:
@@ -32,7 +35,13 @@ def duty_order_on_order_event(sender, *, order, event, at, actor=None, **details
         return
     hall = group.hall
     day = local_day(at)
-    if not duty_day_is(day=day, hall=hall):
+    try:
+        is_duty_day = duty_day_is(day=day, hall=hall)
+    except BusinessCalendar.DoesNotExist:
+        # Reference data not loaded: a missing calendar never stops a dispatch (as in notifications.quiet_hours).
+        logger.warning("Calendar CAL-WORKDAY is missing (load reference data): %s not routed to duty.", order.number)
+        return
+    if not is_duty_day:
         return
     owner, fallback = duty_staff_at(hall=hall, at=at)
     duty_order, created = DutyOrder.objects.get_or_create(

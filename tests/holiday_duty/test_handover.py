@@ -116,3 +116,14 @@ def test_the_incoming_must_be_duty_staff_of_the_hall(duty, world):
     with pytest.raises(ValidationError) as error:
         services.handover_write(hall_id=duty.hall.id, actor=duty.duty, incoming_id=duty.account_manager.id)
     assert "incoming_id" in error.value.message_dict
+
+
+def test_orders_held_by_the_fallback_in_a_gap_are_passed_on_too(world, duty):
+    held = duty_order_of(dispatched(world, duty.am_south, NOW - timedelta(hours=1)))  # nobody on shift
+    assert (held.owner, held.owner_is_fallback) == (duty.leader, True)
+    with time_machine.travel(NOW, tick=False):
+        handover = services.handover_write(hall_id=duty.hall.id, actor=duty.duty, incoming_id=duty.duty_peer.id)
+        services.handover_sign(handover_id=handover.id, actor=duty.duty_peer)
+
+    assert list(handover.items.values_list("duty_order", flat=True)) == [held.id]
+    assert (reread(held).owner, reread(held).owner_is_fallback) == (duty.duty_peer, False)

@@ -77,3 +77,15 @@ def test_nobody_on_shift_gives_the_order_to_the_fallback_and_reports_the_gap(wor
     duty_order = duty_order_of(order)
     assert (duty_order.owner, duty_order.owner_is_fallback) == (duty.leader, True)
     assert "fallback" in DutyLogEntry.objects.get(duty_order=duty_order).text
+
+
+def test_a_missing_calendar_never_stops_a_dispatch(world, duty):
+    from deadlines.models import BusinessCalendar
+    from deadlines.selectors import calendar_cache_clear
+
+    BusinessCalendar.objects.filter(code="CAL-WORKDAY").update(code="CAL-WORKDAY-OLD")
+    calendar_cache_clear()
+
+    order = dispatched(world, duty.am_south, at(2026, 2, 17, 10))
+
+    assert fresh(order).state == "dispatched" and duty_order_of(order) is None
