@@ -1,16 +1,19 @@
-"""The report sections of the apps above tickets (R-RP-1): tariff disputes and major complaints, read through
-their own visibility selectors (a dispute or major complaint the user may not see is not counted). Their
-tables are small (a few per day), so they are counted directly, with no tallies."""
+"""The report sections of the apps above tickets (R-RP-1): tariff disputes, major complaints and holiday duty.
+Disputes and major complaints are read through their own visibility selectors (one the user may not see is not
+counted); holiday duty through the orders' visibility (see `holiday_duty`). Their tables are small (a few rows
+per day), so they are counted directly, with no tallies."""
 
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from escalation.selectors import declaration_visible_list, major_visible_list
+from holiday_duty.models import DutyOrder
 from tariff_disputes.models import Outcome, RefundState, RemedyForm
 from tariff_disputes.selectors import dispute_visible_list, refund_visible_list
+from tickets.selectors import order_visibility_q
 
 from .periods import Period
 from .sources import Scope, day_bounds
@@ -131,8 +134,41 @@ def major_complaints(*, user, period: Period, scope: Scope) -> Section:
     return Section("major", _("Major complaints"), [table])
 
 
-def holiday_duty_missing() -> Section:
-    return Section(
-        "holiday", _("Holiday duty"), [],
-        missing=_("The holiday-duty app has no data yet: this section is added when it exists."),
+def holiday_duty(*, user, period: Period, scope: Scope) -> Section:
+    """R-HD (SPEC §6) in the report: duty orders by duty hall. Counted over the orders the reader may see (SPEC §1:
+    the report's visibility is the orders', not the duty halls' of `holiday_duty.selectors`, which show a hall's
+    queue to its staff only), within the scope."""
+    rule = order_visibility_q(user=user, prefix="order__")
+    rows = DutyOrder.objects.filter(duty_day__gte=period.first, duty_day__lte=period.last)
+    if rule is not None:
+        rows = rows.filter(rule)
+    scoped = scope.raw_q("order__")
+    if scoped is not None:
+        rows = rows.filter(scoped)
+    on_time = Q(feedback_at__isnull=False, feedback_due_at__isnull=False, feedback_at__lte=F("feedback_due_at"))
+    figures = (
+        rows.values("hall__unit__name")
+        .annotate(
+            n=Count("id"), notified=Count("id", filter=Q(notified_at__isnull=False)),
+            on_time=Count("id", filter=on_time),
+            escalated=Count("id", filter=Q(escalation__isnull=False)),
+        )
+        .order_by("hall__unit__name")
     )  # fmt: skip
+    table_rows = [
+        Row(r["hall__unit__name"], r["hall__unit__name"],
+            [r["n"], r["notified"], r["on_time"], rate(r["on_time"], r["notified"]), r["escalated"]])
+        for r in figures
+    ]  # fmt: skip
+    total = [sum(r.values[i] for r in table_rows) for i in (0, 1, 2)]
+    escalated = sum(r.values[4] for r in table_rows)
+    table_rows.insert(0, Row("all", _("All duty halls"), [*total, rate(total[2], total[1]), escalated]))
+    table = Table(
+        "by_hall", _("Holiday duty by duty hall"),
+        "值班工单：值班日（按值班日期）落到值班厅的工单数，按值班厅分列。已通知：已通知处理人的。"
+        "4小时内反馈：在节假日反馈时限（R-CLK-HOLIDAY，通知处理人起4小时）到期前收到处理人反馈的；"
+        "按时反馈率 = 4小时内反馈 ÷ 已通知。升级：超时未反馈而启动逐级升级（或值班人员立即升级）的工单数。",
+        [_("Duty orders"), _("Handler told"), _("Feedback within 4 h"), _("Feedback on time %"), _("Escalated")],
+        table_rows, chart_column=0, percent_columns=(3,), drill="",
+    )  # fmt: skip
+    return Section("holiday", _("Holiday duty"), [table])

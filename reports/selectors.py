@@ -104,7 +104,7 @@ def report_build(*, user, period: Period, scope: Scope, audience: str = "branch"
     if "major" in wanted:
         sections.append(domains.major_complaints(user=user, period=period, scope=scope))
     if "holiday" in wanted:
-        sections.append(domains.holiday_duty_missing())
+        sections.append(domains.holiday_duty(user=user, period=period, scope=scope))
     return Report(period, period.previous(), scope, audience, timezone.now(), sections)
 
 
