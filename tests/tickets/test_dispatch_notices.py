@@ -37,7 +37,7 @@ def test_dispatch_tells_every_member_of_the_handling_unit_after_commit(world, dj
     # given: a member of the department who left (inactive) and the dispatcher's own unit
     gone = UserFactory(username="gone", roles=["handler"], units=[world.dept_billing], is_active=False)
     order = work_order_make(actor=world.clerk)
-    assert (nav_count(world.handler, "my_unit"), unread(world.handler)) == (0, 0)
+    assert (nav_count(world.handler, "to_claim"), unread(world.handler)) == (0, 0)
 
     # when
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -55,8 +55,8 @@ def test_dispatch_tells_every_member_of_the_handling_unit_after_commit(world, dj
     assert order.number in notice.subject and world.dept_billing.name in notice.subject
     assert notice.idempotency_key == f"order-{order.id}-cycle-1-dispatched-{world.handler.pk}"
     # and the department sees it in its unit's queue, and the unread badge moves
-    assert (nav_count(world.handler, "my_unit"), unread(world.handler)) == (1, 1)
-    assert nav_count(world.handler_network, "my_unit") == 0
+    assert (nav_count(world.handler, "to_claim"), unread(world.handler)) == (1, 1)
+    assert nav_count(world.handler_network, "to_claim") == 0
 
 
 def test_a_redispatch_tells_the_new_unit_for_the_new_cycle(world, django_capture_on_commit_callbacks):
@@ -74,7 +74,7 @@ def test_a_redispatch_tells_the_new_unit_for_the_new_cycle(world, django_capture
     assert notice.idempotency_key == f"order-{order.id}-cycle-2-dispatched-{world.handler_network.pk}"
     assert Notification.objects.filter(kind="dispatched").count() == before + 1
     assert fresh(order).cycle == 2
-    assert nav_count(world.handler_network, "my_unit") == 1
+    assert nav_count(world.handler_network, "to_claim") == 1
 
 
 def test_the_notice_is_sent_once_even_if_the_after_commit_step_runs_again(world, django_capture_on_commit_callbacks):
