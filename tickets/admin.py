@@ -230,8 +230,8 @@ class ClockTallyHourAdmin(ReadOnlyAdmin):
 class WorkOrderRulesAdmin(admin.ModelAdmin):
     """One row of tunable rules (R-WO-10, R-FL-5); changes are kept in the admin's history."""
 
-    list_display = ["__str__", "backdate_limit_days", "unreachable_attempts", "unreachable_spacing",
-                    "unreachable_window", "updated_at"]  # fmt: skip
+    list_display = ["__str__", "backdate_limit_days", "repeat_window_days", "unreachable_attempts",
+                    "unreachable_spacing", "unreachable_window", "updated_at"]  # fmt: skip
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not WorkOrderRules.objects.exists()

@@ -17,9 +17,6 @@ from complaints.models import ComplaintCategory, SkillGroup
 from .models import WorkOrderRules
 
 REFERENCE_TTL = 30.0  # seconds another process may keep a changed reference row
-# R-SP-1 (b): "closed within 30 days" (SPEC Decision). The rules row has no field for it yet; when one is added
-# (WorkOrderRules.repeat_window_days) it is read from there.
-REPEAT_WINDOW_DAYS_DEFAULT = 30
 
 
 @dataclass(frozen=True)
@@ -117,8 +114,7 @@ def rules_cached() -> WorkOrderRules:
 
 def repeat_window() -> timedelta:
     """R-SP-1 (b): how long after its closing an order may be followed by a repeat complaint."""
-    days = getattr(rules_cached(), "repeat_window_days", None) or REPEAT_WINDOW_DAYS_DEFAULT
-    return timedelta(days=days)
+    return timedelta(days=rules_cached().repeat_window_days)  # "closed within 30 days" (SPEC Decision), data
 
 
 def signals_connect() -> None:

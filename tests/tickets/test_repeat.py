@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from complaints.models import Customer
 from tests.factories import FINAL_REPLY, category_leaf, work_order_at, work_order_make
-from tickets.models import OrderState, TimelineEntry, WorkOrder
+from tickets.models import OrderState, TimelineEntry, WorkOrder, WorkOrderRules
+from tickets.reference import reference_cache_clear
 from tickets.repeat_selectors import repeat_candidate_list, repeat_complaint_list, repeat_rate
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +97,16 @@ def test_a_repeat_of_an_order_closed_more_than_30_days_ago_is_refused(world):
 
     recent = closed_order(world, days_ago=29)
     assert work_order_make(actor=world.clerk, accepted_number=NUMBER, **repeat_of(recent)).previous_order == recent
+
+
+def test_the_repeat_window_is_the_administrators_rules_row(world):
+    # given an administrator who shortened the window to 7 days (admin → work-order rules)
+    WorkOrderRules.objects.update_or_create(pk=1, defaults={"repeat_window_days": 7})
+    reference_cache_clear()
+    ten_days = closed_order(world, days_ago=10)
+
+    # then a complaint closed 10 days ago is outside it
+    assert list(refused(world, **repeat_of(ten_days))) == ["previous_order"]
 
 
 def test_a_repeat_linked_to_an_open_order_is_refused_and_the_open_order_is_named_for_an_urge(world):

@@ -32,6 +32,11 @@ class WorkOrderRules(models.Model):
         default=timedelta(hours=48),
         help_text=_("R-FL-5: the further attempts count within this time of the first."),
     )
+    repeat_window_days = models.PositiveSmallIntegerField(
+        _("repeat window (days)"),
+        default=30,
+        help_text=_("R-SP-1 (b): a complaint closed this many days ago or less may be followed by a repeat complaint."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -43,6 +48,8 @@ class WorkOrderRules(models.Model):
 
     def clean(self) -> None:
         errors = {}
+        if not self.repeat_window_days:
+            errors["repeat_window_days"] = _("At least one day.")
         if not self.backdate_limit_days:
             errors["backdate_limit_days"] = _("At least one day: a paper form is entered after the visit.")
         if self.unreachable_spacing is not None and self.unreachable_spacing <= timedelta(0):
