@@ -55,9 +55,15 @@ class DispatchForm(forms.Form):
             get_user_model()
             .objects.filter(is_active=True, groups__permissions__codename="reply_department")
             .distinct()
+            .prefetch_related("org_units")
             .order_by("username")
         )
-        self.fields["handler"].label_from_instance = lambda u: f"{u.get_full_name() or u.username}（{u.username}）"
+        # The unit first (tried as the dispatcher: a list of names alone hid who belongs to the unit chosen above).
+        self.fields["handler"].label_from_instance = lambda u: "{units} · {name}（{username}）".format(
+            units="、".join(unit.name for unit in u.org_units.all()) or "—",
+            name=u.get_full_name() or u.username,
+            username=u.username,
+        )
 
 
 class DeptReplyForm(forms.Form):
