@@ -153,7 +153,7 @@ class FeedbackSerializer(serializers.Serializer):
                           help_text="Who fed back (a name, e.g. a distributor contact).")  # fmt: skip
 
 
-class NoteSerializer(serializers.Serializer):
+class DutyNoteSerializer(serializers.Serializer):
     note = TextField(required=False, allow_blank=True, default="", max_length=500, help_text="A note.")
 
 

@@ -112,13 +112,13 @@ class DutyOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         services.duty_order_escalate_now(duty_order_id=duty_order.id, actor=request.user)
         return self._detail(duty_order.id)
 
-    @extend_schema(request=s.NoteSerializer, responses={200: s.DutyOrderSerializer, **CONFLICT})
+    @extend_schema(request=s.DutyNoteSerializer, responses={200: s.DutyOrderSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
         """Archive (归档) a duty order handled by the hall, or whose feedback is in."""
         duty_order = self.get_object()
         services.duty_order_archive(duty_order_id=duty_order.id, actor=request.user,
-                                    **_validated(s.NoteSerializer, request))  # fmt: skip
+                                    **_validated(s.DutyNoteSerializer, request))  # fmt: skip
         return self._detail(duty_order.id)
 
 
@@ -186,6 +186,19 @@ class LogEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         return Response(s.LogEntrySerializer(entry).data, status=201)
 
 
+FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _flag(request, name: str) -> bool:
+    """A boolean query parameter: true/false/1/0 or absent; anything else is a 400 naming it (R-API-1)."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return False
+    if len(values) > 1 or values[0].lower() not in FLAG_VALUES:
+        raise ValidationError({name: ["Give true or false."]})
+    return FLAG_VALUES[values[0].lower()]
+
+
 class HandoverViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.HandoverSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -196,7 +209,7 @@ class HandoverViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         rows = selectors.handover_visible_list(user=self.request.user)
         if self.action == "list":
             rows = _hall_filter(self.request, rows)
-            if self.request.query_params.get("unsigned", "") in ("1", "true"):
+            if _flag(self.request, "unsigned"):
                 rows = rows.filter(signed_at__isnull=True)
         return rows
 

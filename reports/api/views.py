@@ -86,6 +86,12 @@ class ReportView(APIView):
                     if len(query.get(name, "")) > MAX_PARAMETER}  # fmt: skip
         if too_long:
             raise ValidationError(too_long)
+        # R-API-1: a date or unit parameter that is present must hold a value (the page's form reads "" as "not
+        # given"; an API client sending `from=` has made a mistake it should hear of).
+        empty = {name: ["Give a value or leave the parameter out."] for name in ("date", "from", "to", "unit")
+                 if name in query and not query.get(name, "").strip()}  # fmt: skip
+        if empty:
+            raise ValidationError(empty)
         form = ReportForm(query, user=request.user)
         if not form.is_valid():
             raise ValidationError({("from" if k == "from_" else k): v for k, v in form.errors.items()})

@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def world(transactional_db, fast_passwords):
     importlib.import_module("tariff_disputes.migrations.0002_seed_reference_data").reference_seed(apps)
+    importlib.import_module("tariff_disputes.migrations.0004_fee_categories").seed(apps, None)  # flushed after each
     world = world_build()
     for user in (world.clerk, world.store_manager, world.dispatcher):
         user.set_password(PASSWORD)

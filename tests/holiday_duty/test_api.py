@@ -70,6 +70,8 @@ def test_bad_input_is_400_naming_the_field(duty, landed, api):
     assert api.get(f"{BASE}/duty-orders/", {"state": "nope"}).status_code == 400
     assert api.get(f"{BASE}/log-entries/", {"day": "2026-13-01"}).status_code == 400
     assert api.get(f"{BASE}/duty-orders/", {"hall": "1x"}).status_code == 400
+    assert api.get(f"{BASE}/handovers/?unsigned=null&unsigned=null").status_code == 400  # found by schemathesis
+    assert api.get(f"{BASE}/handovers/", {"unsigned": "true"}).status_code == 200
     answer = api.post(f"{BASE}/duty-orders/{landed.id}/feedback/", {"channel": "fax", "note": ""}, format="json")
     assert answer.status_code == 400 and {"channel", "note"} <= set(answer.json())
 

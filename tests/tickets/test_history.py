@@ -48,7 +48,7 @@ def test_the_order_page_shows_the_whole_visible_history_open_first(world, custom
     # then: the open order first, the closed one with its final reply; the northern hall's order is not there
     assert history_rows(html) == [south_open.number, closed.number]
     closed_row = html[html.index(f'data-history-row="{closed.number}"') :].split("</li>\n")[0]
-    assert FINAL_REPLY["content"] in closed_row and 'data-state="closed"' in closed_row
+    assert FINAL_REPLY["content"] in closed_row and 'data-history-state="closed"' in closed_row
     assert customer_orders["north_open"].number not in html
 
 

@@ -127,7 +127,7 @@ def test_the_top_bar_posts_the_term_and_the_results_url_carries_only_a_key(world
     assert location.startswith("/search/?k=") and "0042" not in location and order.accepted_number not in location
     page = client.get(location)
     html = page.content.decode()
-    assert page.status_code == 200 and f'data-result="{order.number}"' in html and 'data-state="closed"' in html
+    assert page.status_code == 200 and f'data-result="{order.number}"' in html and 'data-result-state="closed"' in html
     assert "no-store" in page["Cache-Control"]
     # the same key in another session finds nothing: the term lives in the session that typed it
     assert "data-result=" not in client_of(world.clerk_north).get(location).content.decode()
