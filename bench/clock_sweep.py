@@ -26,10 +26,8 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-import psycopg2
-from psycopg2 import sql
+from benchdb import database_recreate  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/workorders_sweep_bench")
@@ -39,26 +37,7 @@ DUE = int(os.environ.get("BENCH_DUE", "2000"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 
 
-def database_recreate(url: str) -> None:
-    """DROP and CREATE the bench database, through the server's maintenance database."""
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    if not name or parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL with a database name, not {url!r}")
-    admin = psycopg2.connect(
-        dbname="postgres", host=parts.hostname or "localhost", port=parts.port or 5432,
-        user=unquote(parts.username or ""), password=unquote(parts.password or ""),
-    )  # fmt: skip
-    try:
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
-
-
-database_recreate(BENCH_URL)
+database_recreate(BENCH_URL, variable="BENCH_DATABASE_URL", require_bench=False)
 os.environ["DATABASE_URL"] = BENCH_URL
 os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
 os.environ.setdefault("DJANGO_DEBUG", "0")  # no query log, no debug cursor: production-like timings

@@ -24,31 +24,11 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-import psycopg2
-from psycopg2 import sql
+from benchdb import database_recreate  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_URL = os.environ.get("BENCH_REPORTS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wo_reports_bench")
-
-
-def database_recreate(url: str) -> None:
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name or parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_REPORTS_DATABASE_URL must be PostgreSQL with 'bench' in its name, not {url!r}")
-    admin = psycopg2.connect(
-        dbname="postgres", host=parts.hostname or "localhost", port=parts.port or 5432,
-        user=unquote(parts.username or ""), password=unquote(parts.password or ""),
-    )  # fmt: skip
-    try:
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
 
 
 parser = argparse.ArgumentParser()
@@ -59,7 +39,7 @@ args = parser.parse_args()
 sys.stdout.reconfigure(line_buffering=True)  # progress lines as they happen, also into a log file
 
 if not args.keep:
-    database_recreate(BENCH_URL)
+    database_recreate(BENCH_URL, variable="BENCH_REPORTS_DATABASE_URL")
 os.environ["DATABASE_URL"] = BENCH_URL
 os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
 os.environ["DJANGO_DEBUG"] = "0"

@@ -21,31 +21,11 @@ import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-import psycopg2
-from psycopg2 import sql
+from benchdb import database_recreate  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_URL = os.environ.get("BENCH_TD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/td_refunds_bench")
-
-
-def database_recreate(url: str) -> None:
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name or parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit(f"BENCH_TD_DATABASE_URL must be PostgreSQL with 'bench' in its name, not {url!r}")
-    admin = psycopg2.connect(
-        dbname="postgres", host=parts.hostname or "localhost", port=parts.port or 5432,
-        user=unquote(parts.username or ""), password=unquote(parts.password or ""),
-    )  # fmt: skip
-    try:
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        admin.close()
 
 
 parser = argparse.ArgumentParser()
@@ -55,7 +35,7 @@ parser.add_argument("--races", type=int, default=100)
 parser.add_argument("--racers", type=int, default=50)
 args = parser.parse_args()
 
-database_recreate(BENCH_URL)
+database_recreate(BENCH_URL, variable="BENCH_TD_DATABASE_URL")
 os.environ["DATABASE_URL"] = BENCH_URL
 os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
 os.environ.setdefault("DJANGO_DEBUG", "0")
