@@ -7,6 +7,10 @@
  * 2. fields shown only when they apply: data-show-when="order_type=complaint|channel=visit|is_media=on".
  * 3. Enter in an [data-enter-clicks] input (an urge note inside the intake form) presses the button beside
  *    it instead of submitting the whole intake form.
+ * 4. Lookups never submit a form (issue 13 §2): Enter in a [data-lookup] field (the accepted number) fires its
+ *    "lookup" event, which loads the customer card at once; in a [data-pick-from] field (the category search)
+ *    ↑/↓ move through the results and Enter picks the highlighted one (the first when none is). Ctrl+Enter
+ *    (⌘+Enter) submits the form from anywhere in a [data-ctrl-enter] form.
  */
 (function () {
   "use strict";
@@ -69,6 +73,45 @@
     e.preventDefault();
     var button = e.target.parentNode.querySelector("button");
     if (button) { button.click(); }
+  });
+
+  function pickMove(field, step) {
+    var items = Array.prototype.slice.call(document.querySelectorAll(field.dataset.pickFrom));
+    if (!items.length) { return null; }
+    var at = items.findIndex(function (el) { return el.classList.contains("is-highlighted"); });
+    items.forEach(function (el) { el.classList.remove("is-highlighted"); el.removeAttribute("aria-selected"); });
+    if (step === 0) { return items[at >= 0 ? at : 0]; }
+    var next = items[(at + step + items.length) % items.length];
+    if (at < 0 && step < 0) { next = items[items.length - 1]; }
+    next.classList.add("is-highlighted");
+    next.setAttribute("aria-selected", "true");
+    next.scrollIntoView({ block: "nearest" });
+    return next;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (!t.matches) { return; }
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && t.form && t.form.matches("[data-ctrl-enter]")) {
+      e.preventDefault();
+      t.form.requestSubmit();
+      return;
+    }
+    if (t.matches("[data-lookup]") && e.key === "Enter") {
+      e.preventDefault();
+      t.dispatchEvent(new Event("lookup", { bubbles: true }));
+      return;
+    }
+    if (t.matches("[data-pick-from]")) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        pickMove(t, e.key === "ArrowDown" ? 1 : -1);
+      } else if (e.key === "Enter") {
+        e.preventDefault();
+        var chosen = pickMove(t, 0);
+        if (chosen) { chosen.click(); }
+      }
+    }
   });
 
   document.addEventListener("change", function (e) {

@@ -69,6 +69,29 @@ def category_leaves(query: str = "") -> list[dict]:
     return rows
 
 
+RECENT_LEAVES = 5
+
+
+def recent_leaves(user) -> list[dict]:
+    """The leaves this user chose on their latest orders (issue 13 §2), newest first, at most RECENT_LEAVES, still
+    active: the few categories a hall employee picks all day are one keystroke away."""
+    labels = complaint_selectors.category_path_labels()
+    active = set(complaint_selectors.category_leaf_list().values_list("id", flat=True))
+    chosen = (
+        WorkOrder.objects.filter(accepted_by=user, category__isnull=False)
+        .order_by("-accepted_at")
+        .values_list("category_id", flat=True)[:50]
+    )
+    rows, seen = [], set()
+    for pk in chosen:
+        if pk in active and pk not in seen:
+            seen.add(pk)
+            rows.append({"id": pk, "top": "", "label": labels.get(pk, "")})
+        if len(rows) == RECENT_LEAVES:
+            break
+    return rows
+
+
 def reply_scripts(category_id: int | None) -> list:
     """R-KB-1 scripts for the category, from `complaints.selectors.reply_scripts_for_category` once the
     knowledge base provides it; nothing before that."""
@@ -93,6 +116,7 @@ def _intake_context(request, form: IntakeForm, same_matter_id: int | None = None
         "category_label": complaint_selectors.category_path_labels().get(category.id) if category else "",
         "scripts": reply_scripts(category.id if category else None),
         "leaves": category_leaves(),
+        "recent": recent_leaves(request.user),
         "cities": intake_city_choices(),
         "show_unit": form.fields["accepting_unit"].queryset.count() > 1,
         # R-SP-1 (b): the recent order of the same matter the clerk must answer about (repeat / different).
@@ -229,7 +253,9 @@ def intake_categories(request):
     if "\x00" in query:  # PostgreSQL refuses NUL in a string: a 400 naming the field, not a 500
         context = {"leaves": [], "q": "", "error": _("Null characters are not allowed."), "field": "category_q"}
         return render(request, "tickets/partials/category_results.html", context, status=400)
-    return render(request, "tickets/partials/category_results.html", {"leaves": category_leaves(query), "q": query})
+    recent = [] if query else recent_leaves(request.user)
+    context = {"leaves": category_leaves(query), "q": query, "recent": recent}
+    return render(request, "tickets/partials/category_results.html", context)
 
 
 @login_required

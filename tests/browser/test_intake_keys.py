@@ -1,0 +1,50 @@
+"""Intake in the order of the conversation, by keyboard (issue 13 §2, R-UI-1), in Debian chromium: the number field
+has the focus; Enter in it loads the customer card and submits nothing; in the category search ↑/↓ move through
+the results and Enter picks one, submitting nothing; Ctrl+Enter accepts the order. Zero failed submits."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tickets.models import WorkOrder
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_walk_in_accepted_by_keyboard_with_no_failed_submit(cast, open_as, shot):
+    world = cast.world
+    clerk = open_as(world.clerk)
+    clerk.goto("/orders/new/")
+    number = clerk.locator('input[name="accepted_number"]')
+    expect(number).to_be_focused()  # autofocus on the number: the conversation starts there
+
+    # when the clerk types the club customer's number and presses Enter
+    clerk.keyboard.type(cast.club_number)
+    clerk.keyboard.press("Enter")
+
+    # then the card is loaded and nothing was submitted
+    expect(clerk.locator("[data-customer-card]")).to_contain_text("赵女士")
+    assert clerk.url.endswith("/orders/new/") and not WorkOrder.objects.exists()
+
+    # when they search the category and move with the arrows, Enter picks the highlighted leaf
+    clerk.fill("#category-search", "充值卡")
+    first = clerk.locator("#category-results button.leaf").first
+    expect(first).to_be_visible()
+    clerk.focus("#category-search")
+    clerk.keyboard.press("ArrowDown")
+    expect(first).to_have_class(re.compile("is-highlighted"))
+    clerk.keyboard.press("Enter")
+    expect(clerk.locator("[data-picked-category]")).to_contain_text(world.category.name)
+    assert clerk.url.endswith("/orders/new/") and not WorkOrder.objects.exists()
+
+    # when the content is typed and Ctrl+Enter pressed in it
+    clerk.fill("#id_content", "客户称外购充值卡密码已被使用，要求查明。")
+    shot(clerk, "30-intake-by-keyboard")
+    clerk.focus("#id_content")
+    clerk.keyboard.press("Control+Enter")
+
+    # then the order is accepted at the first submit
+    clerk.wait_for_url(re.compile(r"/orders/\d+/$"))
+    order = WorkOrder.objects.get()
+    assert order.accepted_number == cast.club_number and order.category_id == world.category.id
