@@ -49,9 +49,9 @@ class ChildCategoryInline(admin.TabularInline):
 class ComplaintCategoryAdmin(admin.ModelAdmin):
     """R-WO-3: retire, never delete while orders use a category (the FK is PROTECT)."""
 
-    list_display = ["path_label", "is_active", "sort_order"]
+    list_display = ["path_label", "keywords", "is_active", "sort_order"]
     list_filter = ["is_active", ("parent", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["name"]
+    search_fields = ["name", "keywords"]
     autocomplete_fields = ["parent"]
     inlines = [ChildCategoryInline]
     actions = ["retire", "reinstate"]

@@ -49,6 +49,11 @@ class ComplaintCategory(models.Model):
     )  # fmt: skip
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Retired categories are hidden."))
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    keywords = models.CharField(
+        _("keywords"), max_length=500, blank=True,
+        help_text=_("The customers' own words for it, separated by commas (e.g. 乱扣费, 多扣钱): the intake's category "
+                    "search finds the category by them too."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("complaint category")

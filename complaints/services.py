@@ -35,14 +35,20 @@ def customer_get_or_create(*, number: str, defaults: dict | None = None) -> Cust
 
 @transaction.atomic
 def reference_seed(*, categories: list[dict], call_reasons: list[str], business_items: list[str],
-                   skill_groups: list[dict]) -> None:  # fmt: skip
-    """Create missing reference rows (R-WO-1, R-WO-3, R-WO-6). Idempotent; never overwrites admin edits."""
+                   skill_groups: list[dict], category_keywords: dict[str, str] | None = None) -> None:  # fmt: skip
+    """Create missing reference rows (R-WO-1, R-WO-3, R-WO-6). Idempotent; never overwrites admin edits: keywords
+    ("top → leaf": "词, 词") are written only on a category that has none."""
     for position, top in enumerate(categories):
         parent, _ = ComplaintCategory.objects.get_or_create(
             name=top["name"], parent=None, defaults={"sort_order": position}
         )
         for child_position, child in enumerate(top.get("children", [])):
             ComplaintCategory.objects.get_or_create(name=child, parent=parent, defaults={"sort_order": child_position})
+    for path, words in (category_keywords or {}).items():
+        top, _sep, leaf = path.partition(CATEGORY_PATH_SEPARATOR)
+        ComplaintCategory.objects.filter(name=leaf or top, parent__name=top if leaf else None, keywords="").update(
+            keywords=words
+        )
     for name in call_reasons:
         CallReason.objects.get_or_create(name=name)
     for name in business_items:

@@ -56,11 +56,15 @@ def _mark_visible(user, orders: list) -> list:
 
 def category_leaves(query: str = "") -> list[dict]:
     """Active leaves (the only categories a complaint may use, R-WO-3) matching `query` in their own or their
-    parent's name, in tree order, as {"id", "top", "label"} ("top → … → leaf")."""
+    parent's name or keywords, in tree order, as {"id", "top", "label"} ("top → … → leaf")."""
     labels = complaint_selectors.category_path_labels()
     leaves = complaint_selectors.category_leaf_list()
     if query:
-        leaves = leaves.filter(Q(name__icontains=query) | Q(parent__name__icontains=query))
+        # the leaf's or its parent's name, or the customers' own words for it (keywords, issue 13 §2: 乱扣费 → 通信费用)
+        leaves = leaves.filter(
+            Q(name__icontains=query) | Q(parent__name__icontains=query) | Q(keywords__icontains=query)
+            | Q(parent__keywords__icontains=query)
+        )  # fmt: skip
     ids = leaves.order_by(Coalesce("parent__sort_order", "sort_order"), "parent_id", "sort_order", "id")
     rows = []
     for pk in ids.values_list("id", flat=True)[:CATEGORY_RESULTS_MAX]:

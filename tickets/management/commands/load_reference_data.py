@@ -21,7 +21,7 @@ class Command(BaseCommand):
         org_units_seed(units=data["units"])
         reference_seed(
             categories=data["categories"], call_reasons=data["call_reasons"], business_items=data["business_items"],
-            skill_groups=data["skill_groups"],
+            skill_groups=data["skill_groups"], category_keywords=data.get("category_keywords"),
         )  # fmt: skip
         scripts = json.loads((settings.BASE_DIR / "fixtures" / "reply_scripts.json").read_text(encoding="utf-8"))
         reply_scripts_seed(scripts=scripts["scripts"])
