@@ -11,6 +11,8 @@
  *    "lookup" event, which loads the customer card at once; in a [data-pick-from] field (the category search)
  *    ↑/↓ move through the results and Enter picks the highlighted one (the first when none is). Ctrl+Enter
  *    (⌘+Enter) submits the form from anywhere in a [data-ctrl-enter] form.
+ * 5. [data-insert-script="<id>"] buttons put the text of element <id> (a reply script) into the text box last
+ *    used on the page, at its cursor (the first text box of the page's main form when none was used yet).
  */
 (function () {
   "use strict";
@@ -112,6 +114,25 @@
         if (chosen) { chosen.click(); }
       }
     }
+  });
+
+  var lastText = null;
+  document.addEventListener("focusin", function (e) {
+    if (e.target.matches && e.target.matches("textarea")) { lastText = e.target; }
+  });
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest && e.target.closest("[data-insert-script]");
+    if (!button) { return; }
+    var source = document.getElementById(button.dataset.insertScript);
+    var box = lastText && document.body.contains(lastText) ? lastText : document.querySelector("main form textarea");
+    if (!source || !box) { return; }
+    var text = source.textContent.trim();
+    var at = typeof box.selectionStart === "number" ? box.selectionStart : box.value.length;
+    var end = typeof box.selectionEnd === "number" ? box.selectionEnd : at;
+    box.value = box.value.slice(0, at) + text + box.value.slice(end);
+    box.focus();
+    box.selectionStart = box.selectionEnd = at + text.length;
+    box.dispatchEvent(new Event("input", { bubbles: true }));
   });
 
   document.addEventListener("change", function (e) {

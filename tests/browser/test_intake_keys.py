@@ -48,3 +48,18 @@ def test_a_walk_in_accepted_by_keyboard_with_no_failed_submit(cast, open_as, sho
     clerk.wait_for_url(re.compile(r"/orders/\d+/$"))
     order = WorkOrder.objects.get()
     assert order.accepted_number == cast.club_number and order.category_id == world.category.id
+
+
+def test_a_reply_script_is_inserted_where_the_clerk_types(cast, open_as):
+    clerk = open_as(cast.world.clerk)
+    clerk.goto("/orders/new/")
+    clerk.fill("#category-search", "充值卡")
+    clerk.click(f'[data-category-id="{cast.world.category.id}"]')
+    expect(clerk.locator("#scripts [data-script]")).to_contain_text(cast.script_text)
+
+    # when the clerk has typed the start of the content and presses "insert" on the script
+    clerk.fill("#id_content", "客户来电：")
+    clerk.locator("#scripts [data-insert-script]").first.click()
+
+    # then the script's wording follows what was typed, in the content box
+    expect(clerk.locator("#id_content")).to_have_value("客户来电：" + cast.script_text)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints.numbers import mask_number
-from complaints.selectors import category_path_labels
+from complaints.selectors import category_path_labels, reply_scripts_for_category
 
 from .. import services
 from ..forms import ACTION_FORMS
@@ -171,7 +171,18 @@ def order_page_context(request, order: WorkOrder, *, failed: tuple[str, Form] | 
         "failed_action": failed[0] if failed else "",
         "needs_approval": FinalReplyMethod.needing_approval(),
         "extra_panels": [panel for panel in (provider(request, order) for provider in order_panels) if panel],
+        # R-KB-1 on the order page too (issue 13 §2): the category's scripts beside a reply form
+        "reply_scripts": _reply_scripts(order, panels),
     }
+
+
+REPLY_FORMS = frozenset({"dept_reply", "reply_customer", "reply_draft"})
+
+
+def _reply_scripts(order: WorkOrder, panels: list) -> list:
+    if not REPLY_FORMS & {panel.name for panel in panels}:
+        return []
+    return list(reply_scripts_for_category(category_id=order.category_id))
 
 
 def order_for_page(user, pk: int) -> WorkOrder:
