@@ -84,8 +84,8 @@ def test_each_missing_part_of_the_department_reply_is_named(world, login):
     html = response.content.decode()
     assert response.status_code == 400
     assert "原因：请说明原因，或明确勾选原因不明。" in html
-    assert "处理结果（目前使用情况）：回单必须包含此项（R-FL-2）。" in html
-    assert "客户态度：回单必须包含此项（R-FL-2）。" in html
+    assert "处理结果（目前使用情况）：回单必须包含此项。" in html
+    assert "客户态度：回单必须包含此项。" in html
     assert "业务已恢复：请说明业务是否已恢复。" in html
     assert 'class="action is-failed"' in html
     assert fresh(order).state == OrderState.PROCESSING
