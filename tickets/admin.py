@@ -23,6 +23,7 @@ from .models import (
     ExtensionRequest,
     FinalReply,
     NumberUnmaskAudit,
+    RoutingRule,
     TimelineEntry,
     WorkOrder,
     WorkOrderRules,
@@ -224,6 +225,15 @@ class ClockTallyHourAdmin(ReadOnlyAdmin):
         self.message_user(
             request, _("%(hours)d hours counted again: %(clocks)d clocks.") % {"hours": len(queryset), "clocks": clocks}
         )
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Issue 13 §7: the unit the dispatch form suggests for a category (and its sub-categories without a rule)."""
+
+    list_display = ["category", "unit", "note"]
+    autocomplete_fields = ["category"]
+    list_select_related = ["category__parent", "unit"]
 
 
 @admin.register(WorkOrderRules)

@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from complaints.models import ComplaintCategory, SkillGroup
+from complaints.selectors import category_ancestor_ids
 from deadlines.models import Clock
 from deadlines.selectors import clock_at_risk_exists, clock_overdue_exists
 from org.models import OrgUnit
@@ -15,6 +16,7 @@ from .models import (
     FinalReply,
     OrderState,
     OrderType,
+    RoutingRule,
     TimelineEntry,
     WorkOrder,
     WorkOrderRules,
@@ -182,3 +184,17 @@ def work_order_open_same_matter(*, number: str, category_id: int | None) -> Work
 def clock_visible_list(*, user) -> QuerySet[Clock]:
     """Clocks of the orders this user may see (SPEC §1), with their order."""
     return Clock.objects.select_related("order").filter(order_visibility_q(user=user, prefix="order__") or Q())
+
+
+def routing_suggestion(*, category_id: int | None) -> int | None:
+    """The usual handling unit for a category (issue 13 §7, RoutingRule): its own rule, else the nearest
+    ancestor's; None without one. Two queries: the rules (few) and the tree."""
+    if category_id is None:
+        return None
+    rules = dict(RoutingRule.objects.filter(unit__is_active=True).values_list("category_id", "unit_id"))
+    if not rules:
+        return None
+    for node in [category_id, *category_ancestor_ids(category_id=category_id)]:
+        if node in rules:
+            return rules[node]
+    return None

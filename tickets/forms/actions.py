@@ -8,7 +8,7 @@ from org.models import OrgUnit
 
 from ..models import Attachment, FinalReplyMethod, Satisfaction
 from ..models.choices import ApprovalKind, CallbackOutcome, ContactChannel, ContactDirection
-from ..selectors import handling_unit_list
+from ..selectors import handling_unit_list, routing_suggestion
 from .widgets import local_datetime_field, yes_no_field
 
 
@@ -31,7 +31,21 @@ class DispatchForm(OrderActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = handling_unit_list()
+        units = list(handling_unit_list().select_related("parent"))
+        field = self.fields["unit"]
+        field.queryset = handling_unit_list()
+        # Issue 13 §7: the units by kind (departments, groups, halls …), each under its parent, and the category's
+        # usual unit (RoutingRule) chosen and marked; the dispatcher may pick any other.
+        suggested = routing_suggestion(category_id=self.order.category_id) if self.order is not None else None
+        if suggested and not self.is_bound:
+            self.initial.setdefault("unit", suggested)
+        groups: dict[str, list] = {}
+        for unit in units:
+            label = f"{unit.parent.name} › {unit.name}" if unit.parent_id else unit.name
+            if unit.pk == suggested:
+                label = _("%(unit)s (usual for this category)") % {"unit": label}
+            groups.setdefault(unit.get_kind_display(), []).append((unit.pk, label))
+        field.choices = [("", "---------"), *groups.items()]
 
 
 class RedispatchForm(DispatchForm):

@@ -22,7 +22,7 @@ from .records import (
     StoredFile,
     TimelineEntry,
 )
-from .rules import WorkOrderRules
+from .rules import RoutingRule, WorkOrderRules
 from .saved_views import SavedView
 from .tallies import ClockHourTally, ClockTallyHour
 
@@ -55,5 +55,6 @@ __all__ = [
     "TimelineEntry",
     "Urgency",
     "WorkOrder",
+    "RoutingRule",
     "WorkOrderRules",
 ]

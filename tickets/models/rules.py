@@ -66,3 +66,21 @@ class WorkOrderRules(models.Model):
     @property
     def backdate_limit(self) -> timedelta:
         return timedelta(days=self.backdate_limit_days)
+
+
+class RoutingRule(models.Model):
+    """The usual handling unit of a category (issue 13 §7): the dispatch form suggests it. A rule on a parent
+    category serves its sub-categories that have none of their own. A suggestion only: the dispatcher decides."""
+
+    category = models.OneToOneField(
+        "complaints.ComplaintCategory", verbose_name=_("category"), on_delete=models.CASCADE, related_name="routing"
+    )
+    unit = models.ForeignKey("org.OrgUnit", verbose_name=_("usual handling unit"), on_delete=models.PROTECT)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("routing rule (派单规则)")
+        verbose_name_plural = _("routing rules (派单规则)")
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.unit}"
