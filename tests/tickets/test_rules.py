@@ -92,10 +92,11 @@ def test_the_admin_edits_the_one_row_and_keeps_its_history(world, client):
     response = client.post(
         f"/admin/tickets/workorderrules/{rules.pk}/change/",
         {"backdate_limit_days": 14, "unreachable_attempts": 3, "unreachable_spacing": "03:00:00",
-         "unreachable_window": "2 00:00:00"},
+         "unreachable_window": "2 00:00:00", "repeat_window_days": 20},
     )  # fmt: skip
 
     assert response.status_code == 302
     assert WorkOrderRules.objects.get().backdate_limit_days == 14
+    assert WorkOrderRules.objects.get().repeat_window_days == 20  # R-SP-1 (b)'s window is the same row
     change = LogEntry.objects.get(object_id=str(rules.pk), content_type__model="workorderrules")
     assert (change.user, change.is_change()) == (admin, True)
