@@ -1,4 +1,4 @@
-"""The dispatch form offers the units grouped by kind under their parents, with the category's usual handling unit
+"""The dispatch form offers the units grouped under their parent units, with the category's usual handling unit
 (a routing rule, data) chosen and marked (issue 13 §7)."""
 
 import re

@@ -34,17 +34,15 @@ class DispatchForm(OrderActionForm):
         units = list(handling_unit_list().select_related("parent"))
         field = self.fields["unit"]
         field.queryset = handling_unit_list()
-        # Issue 13 §7: the units by kind (departments, groups, halls …), each under its parent, and the category's
-        # usual unit (RoutingRule) chosen and marked; the dispatcher may pick any other.
+        # Issue 13 §7: the units as the org tree has them (grouped under their parent: 分公司, 南区, 北区 …), and the
+        # category's usual unit (RoutingRule) chosen and marked; the dispatcher may pick any other.
         suggested = routing_suggestion(category_id=self.order.category_id) if self.order is not None else None
         if suggested and not self.is_bound:
             self.initial.setdefault("unit", suggested)
         groups: dict[str, list] = {}
         for unit in units:
-            label = f"{unit.parent.name} › {unit.name}" if unit.parent_id else unit.name
-            if unit.pk == suggested:
-                label = _("%(unit)s (usual for this category)") % {"unit": label}
-            groups.setdefault(unit.get_kind_display(), []).append((unit.pk, label))
+            label = _("%(unit)s (usual for this category)") % {"unit": unit.name} if unit.pk == suggested else unit.name
+            groups.setdefault(unit.parent.name if unit.parent_id else "—", []).append((unit.pk, label))
         field.choices = [("", "---------"), *groups.items()]
 
 
