@@ -14,7 +14,7 @@ from django.utils import timezone
 from notifications.bulk import notification_bulk_enqueue
 
 from .clock_models import Clock, ClockKind
-from .notices import clock_order_facts, responsible_for, supervisor_above, supervisor_tree
+from .notices import clock_order_facts, clock_recipients, supervisor_tree
 
 DIGEST_KIND = "breach_digest"
 MAX_LINES = 50  # the notice lists this many breaches and counts the rest
@@ -31,18 +31,18 @@ def breach_digest_record(*, day: date, now: datetime | None = None) -> int:
     clocks = list(
         Clock.objects.filter(breached_at__gte=start, breached_at__lt=end)
         .order_by("breached_at", "id")
-        .values("id", "order_id", "kind", "breached_at")
+        .values("id", "order_id", "kind", "breached_at", "started_at", "cycle")
     )
     if not clocks:
         return 0
     facts = clock_order_facts(order_ids={c["order_id"] for c in clocks})
-    tree = supervisor_tree()
+    told = clock_recipients(clocks=clocks, facts=facts, tree=supervisor_tree())
     lines: dict[int, list[str]] = defaultdict(list)
     for clock in clocks:
         order = facts[clock["order_id"]]
         owner = order["accepted_by_id"]
-        person, unit_id = responsible_for(clock["kind"], order)
-        if owner is None or owner in {person, supervisor_above(unit_id=unit_id, person=person, tree=tree)}:
+        responsible, above = told[clock["id"]]
+        if owner is None or owner in responsible | above:
             continue  # nobody to tell, or told at the breach already
         at = timezone.localtime(clock["breached_at"])
         lines[owner].append(f"{order['number']} {ClockKind(clock['kind']).label} {at:%H:%M}")

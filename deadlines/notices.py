@@ -5,8 +5,9 @@ A warning goes to the person responsible for the clock; a breach to that person 
 their unit (逐级上报): the nearest supervisor at or above the unit who is not that person, so a unit
 without a supervisor of its own reports to its parent's, and a supervisor's own breach goes one level up.
 A reminder (a policy marked `is_reminder`, e.g. the retry clock) goes to the person who must act, and to
-no supervisor: nothing was breached. Each notice is an in-app notification (shown at once) and an email;
-keys are unique per clock, event and recipient, so a repeated sweep inserts nothing new."""
+no supervisor: nothing was breached. A clock kind owned by an app above (holiday duty's R-CLK-HOLIDAY) may name
+its own people through `clock_recipients_register`. Each notice is an in-app notification (shown at once) and an
+email; keys are unique per clock, event and recipient, so a repeated sweep inserts nothing new."""
 
 import contextlib
 from collections.abc import Callable, Iterable
@@ -49,6 +50,35 @@ def responsible_for(clock_kind: str, facts: dict) -> tuple[int | None, int | Non
     return facts["accepted_by_id"], facts["accepting_unit_id"]
 
 
+# clock id → (the people responsible: warned, reminded and told of a breach; those above them: told of a breach)
+Recipients = dict[int, tuple[set[int], set[int]]]
+ClockRecipients = Callable[..., Recipients]
+_clock_recipients: dict[str, ClockRecipients] = {}
+
+
+def clock_recipients_register(kind: str, resolver: ClockRecipients) -> None:
+    """An app above that owns a clock kind names who acts on its clocks, where the order's people are the wrong
+    ones (holiday duty: the duty staff following the order, the handler they told and the shift leader, not the
+    first-contact owner). `resolver(clocks=[{"id", "order_id", "kind", "started_at", "cycle"}, …])` answers for
+    them all at once (a sweep's batch) with {clock id: (people, above)}; a clock it leaves out is told as any
+    other."""
+    _clock_recipients[kind] = resolver
+
+
+def clock_recipients(*, clocks: list[dict], facts: dict[int, dict], tree: dict) -> Recipients:
+    """Who hears of each clock: the registered resolver of its kind, else the person `responsible_for` it and the
+    supervisor above them (`supervisor_above` on `tree`; an empty tree names nobody above)."""
+    found: Recipients = {}
+    for kind in {clock["kind"] for clock in clocks} & set(_clock_recipients):
+        found.update(_clock_recipients[kind](clocks=[clock for clock in clocks if clock["kind"] == kind]))
+    for clock in clocks:
+        if clock["id"] not in found:
+            person, unit_id = responsible_for(clock["kind"], facts[clock["order_id"]])
+            above = supervisor_above(unit_id=unit_id, person=person, tree=tree)
+            found[clock["id"]] = ({person} - {None}, {above} - {None})
+    return found
+
+
 def supervisor_tree() -> dict[int, tuple[int | None, int | None]]:
     """unit id → (parent id, supervisor id) of every unit, in one query (the tree is small)."""
     return {u: (parent, sup) for u, parent, sup in OrgUnit.objects.values_list("id", "parent_id", "supervisor_id")}
@@ -73,27 +103,26 @@ def clock_notices_record(
     if not warned_ids and not breached_ids and not reminded_ids:
         return 0
     ids = [*warned_ids, *breached_ids, *reminded_ids]
-    clocks = list(Clock.objects.filter(id__in=ids).values("id", "order_id", "kind", "due_at"))
+    clocks = list(Clock.objects.filter(id__in=ids).values("id", "order_id", "kind", "due_at", "started_at", "cycle"))
     facts = clock_order_facts(order_ids={c["order_id"] for c in clocks})
     tree = supervisor_tree() if breached_ids else {}
+    people = clock_recipients(clocks=clocks, facts=facts, tree=tree)
     breached, reminded = set(breached_ids), set(reminded_ids)
     items = []
     for clock in clocks:
         order = facts[clock["order_id"]]
-        person, unit_id = responsible_for(clock["kind"], order)
         event = "breach" if clock["id"] in breached else "reminder" if clock["id"] in reminded else "warn"
-        recipients = {person} if person else set()
-        if event == "breach" and (supervisor := supervisor_above(unit_id=unit_id, person=person, tree=tree)):
-            recipients.add(supervisor)
+        responsible, above = people[clock["id"]]
+        recipients = responsible | above if event == "breach" else set(responsible)
         label = ClockKind(clock["kind"]).label
         due = timezone.localtime(clock["due_at"])
         if event == "breach":
-            subject = f"【超时】{order['number']} {label} 已于 {due:%Y-%m-%d %H:%M} 超时"
+            subject = f"【超时】{order['number']} {label} 已于 {due:%m-%d %H:%M} 超时"
         elif event == "reminder":
             what = "请再次联系客户" if clock["kind"] == ClockKind.RETRY else "已到时"
-            subject = f"【提醒】{order['number']} {label}：{due:%Y-%m-%d %H:%M} 起{what}"
+            subject = f"【提醒】{order['number']} {label}：{due:%m-%d %H:%M} 起{what}"
         else:
-            subject = f"【预警】{order['number']} {label} 将于 {due:%Y-%m-%d %H:%M} 到期"
+            subject = f"【预警】{order['number']} {label} 将于 {due:%m-%d %H:%M} 到期"
         # R-NT-2: breaches of 特急 or major orders go out at once, even in quiet hours.
         urgent = event == "breach" and (order["urgency"] == "extra_urgent" or order["is_major"])
         for user_id in recipients:

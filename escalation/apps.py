@@ -10,9 +10,11 @@ class EscalationConfig(AppConfig):
         # Escalation sits above tickets (pyproject's layer contract): tickets knows nothing of it, so this
         # app hangs its panel on the order page and its labels on the timeline through tickets' registries.
         from tickets.events import order_event
+        from tickets.signals import demo_data_loaded
         from tickets.templatetags.workspace import TIMELINE_LABELS
         from tickets.views.order import order_panel_register
 
+        from .receivers import demo_on_demo_data_loaded
         from .services import major_on_order_event, media_on_order_event
         from .views import TIMELINE_KIND_LABELS, escalated_panel, order_panel
 
@@ -22,3 +24,5 @@ class EscalationConfig(AppConfig):
         TIMELINE_LABELS.update(TIMELINE_KIND_LABELS)
         order_panel_register(order_panel)
         order_panel_register(escalated_panel)
+        # `load_demo_data` adds the demo major complaints through tickets' hook once the demo users exist.
+        demo_data_loaded.connect(demo_on_demo_data_loaded, dispatch_uid="escalation-demo-data")

@@ -235,3 +235,40 @@ def nav_count(*, user) -> int | None:
     if led:
         count += Handover.objects.filter(hall__in=led, signed_at__isnull=True).count()
     return count
+
+
+# --- hooks of the layers below (connected in apps.py) -------------------------------------------------------
+def duty_orders_granted(*, user) -> QuerySet | None:
+    """`tickets.selectors.order_visibility_grant_register`: duty staff see the orders in their hall's duty queue
+    (any state: the duty log and the handovers link to them) although those were accepted and are handled
+    elsewhere (R-HD-1). None for everybody without the duty permissions, so their queries stay as they were (a
+    shift leader normally sees every order already)."""
+    if not _active(user) or not (user.has_perm(WORK) or user.has_perm(LEAD)):
+        return None
+    return DutyOrder.objects.filter(hall__in=halls_of(user=user).values("id")).values("order_id")
+
+
+def holiday_clock_recipients(*, clocks: list[dict]) -> dict[int, tuple[set[int], set[int]]]:
+    """`deadlines.notices.clock_recipients_register` for R-CLK-HOLIDAY: the 4-hour feedback clock's warning goes to
+    the people who can act on it — the duty staff following the duty order (or who confirmed the handler) and the
+    handler they told (a distributor contact is no user: told by SMS and email already) — and its breach to the
+    hall's shift leader as well; not to the first-contact owner, who has no part in holiday duty. A clock belongs
+    to the duty order of its order last notified at or before the clock started. One query for the batch."""
+    order_ids = {clock["order_id"] for clock in clocks}
+    rows = list(
+        DutyOrder.objects.filter(order_id__in=order_ids, notified_at__isnull=False)
+        .order_by("notified_at", "id")
+        .values("order_id", "notified_at", "owner_id", "confirmed_by_id", "handler_id", "hall__shift_leader_id")
+    )
+    by_order: dict[int, list[dict]] = {}
+    for row in rows:
+        by_order.setdefault(row["order_id"], []).append(row)
+    found: dict[int, tuple[set[int], set[int]]] = {}
+    for clock in clocks:
+        mine = [row for row in by_order.get(clock["order_id"], ()) if row["notified_at"] <= clock["started_at"]]
+        if not mine:
+            continue  # not a duty order's clock: told as any other
+        row = mine[-1]
+        people = {row["owner_id"] or row["confirmed_by_id"], row["handler_id"]} - {None}
+        found[clock["id"]] = (people, {row["hall__shift_leader_id"]} - {None} - people)
+    return found

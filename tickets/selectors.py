@@ -1,5 +1,7 @@
 """Reads of work orders. Every list a user sees goes through `work_order_visible_list` (SPEC §1)."""
 
+from collections.abc import Callable
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from complaints.models import ComplaintCategory, SkillGroup
@@ -47,9 +49,30 @@ def work_order_visible_list(*, user) -> QuerySet[WorkOrder]:
 def work_order_visible_base(*, user) -> QuerySet[WorkOrder]:
     """The visibility rule alone (SPEC §1), no joins and no per-row clock annotations: for counts, and for
     pages that read the clocks of their own rows (computing `is_overdue` for every candidate row of a large
-    queue hashes every overdue clock in the database first)."""
+    queue hashes every overdue clock in the database first). Orders an app above puts in the user's hands are
+    added (`order_visibility_grant_register`)."""
     rule = order_visibility_q(user=user)
-    return WorkOrder.objects.all() if rule is None else WorkOrder.objects.filter(rule)
+    if rule is None:
+        return WorkOrder.objects.all()
+    for grant in _visibility_grants:
+        granted = grant(user=user)
+        if granted is not None:
+            rule |= Q(pk__in=granted)
+    return WorkOrder.objects.filter(rule)
+
+
+OrderGrant = Callable[..., QuerySet | None]
+_visibility_grants: list[OrderGrant] = []
+
+
+def order_visibility_grant_register(grant: OrderGrant) -> None:
+    """An app above this layer lets a user see orders its own work hands them although they are outside the user's
+    units (holiday duty: the orders in the duty queue of a hall the user works, R-HD-1). `grant(user=…)` returns
+    a query of order ids (`.values("order_id")`, used as a sub-select) or None when it grants this user nothing,
+    which leaves everybody else's query as it was. Used by every list and page of orders (`work_order_visible_base`);
+    the rows that carry the visibility columns themselves (clocks, tallies) keep `order_visibility_q`."""
+    if grant not in _visibility_grants:
+        _visibility_grants.append(grant)
 
 
 def order_visibility_q(*, user, prefix: str = "") -> Q | None:

@@ -16,13 +16,22 @@ from .notify import (
     duty_order_handler_confirm,
 )
 from .reference import duty_reference_seed, duty_roles_grant, holiday_policy_ensure
-from .roster import roster_build, roster_gaps_warn, roster_override_add, shift_swap_answer, shift_swap_request
+from .roster import (
+    roster_build,
+    roster_day_rebuild,
+    roster_days_follow_calendar,
+    roster_gaps_warn,
+    roster_override_add,
+    shift_swap_answer,
+    shift_swap_request,
+)
 
 __all__ = [
     "HolidayEvent", "call_task_outcome_record", "duty_log_manual_add", "duty_order_archive",
     "duty_order_escalate_now", "duty_order_feedback_record", "duty_order_handler_confirm",
     "duty_order_on_order_event", "duty_reference_seed", "duty_roles_grant", "duty_staff_at",
     "escalation_daily_summary", "handover_sign", "handover_update", "handover_write", "holiday_duty_sweep",
-    "holiday_policy_ensure", "ladder_build", "roster_build", "roster_gaps_warn", "roster_override_add",
+    "holiday_policy_ensure", "ladder_build", "roster_build", "roster_day_rebuild", "roster_days_follow_calendar",
+    "roster_gaps_warn", "roster_override_add",
     "shift_swap_answer", "shift_swap_request",
 ]  # fmt: skip

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,7 @@ from ..models import (
     ShiftSwap,
     SwapState,
 )
-from ..selectors import day_bounds, duty_days_between, roster_gap_days
+from ..selectors import day_bounds, duty_day_is, duty_days_between, roster_gap_days
 from .common import DutyRefused, is_shift_leader, log_append, notify_on_commit, require
 
 MAX_SHIFTS = 5000  # a build never writes more (a mistyped 1-minute shift length must not fill the table)
@@ -68,6 +69,28 @@ def _duty_windows(hall: DutyHall, start: datetime, end: datetime) -> list[tuple[
     return [day_bounds(day) for day in days]
 
 
+def _rotation_shifts(*, hall: DutyHall, start: datetime, end: datetime, windows, overrides, emit) -> None:
+    """The rotations' slots from `start` to `end` cut to the duty `windows`, with the overrides' removals and
+    replacements applied; each piece goes to `emit` (a replacement as the override's)."""
+    for rotation in hall.rotations.filter(is_active=True):
+        for person, a, b in _slots(rotation, start, end):
+            pieces = []
+            for wa, wb in windows:  # on duty days only
+                if wa < b and a < wb:
+                    pieces.append((max(a, wa), min(b, wb)))
+            for override in overrides:
+                if override.kind == OverrideKind.REMOVE and override.person_id == person.id:
+                    pieces = _cut(pieces, override.starts_at, override.ends_at)
+                elif override.kind == OverrideKind.REPLACE and override.replaces_id == person.id:
+                    for pa, pb in pieces:
+                        if pa < override.ends_at and override.starts_at < pb:
+                            emit(override.person, max(pa, override.starts_at), min(pb, override.ends_at),
+                                 ShiftSource.OVERRIDE, override=override)  # fmt: skip
+                    pieces = _cut(pieces, override.starts_at, override.ends_at)
+            for pa, pb in pieces:
+                emit(person, pa, pb, ShiftSource.ROTATION, rotation=rotation)
+
+
 @transaction.atomic
 def roster_build(*, hall_id: int, until: datetime, now: datetime | None = None) -> int:
     """(Re)write the hall's shifts that start after `now`, up to `until`, from its active rotations (on duty days
@@ -92,23 +115,7 @@ def roster_build(*, hall_id: int, until: datetime, now: datetime | None = None) 
             rows.append(Shift(hall=hall, person=person, starts_at=a, ends_at=b, source=source, rotation=rotation,
                               override=override))  # fmt: skip
 
-    for rotation in hall.rotations.filter(is_active=True):
-        for person, a, b in _slots(rotation, now, until):
-            pieces = []
-            for wa, wb in windows:  # on duty days only
-                if wa < b and a < wb:
-                    pieces.append((max(a, wa), min(b, wb)))
-            for override in overrides:
-                if override.kind == OverrideKind.REMOVE and override.person_id == person.id:
-                    pieces = _cut(pieces, override.starts_at, override.ends_at)
-                elif override.kind == OverrideKind.REPLACE and override.replaces_id == person.id:
-                    for pa, pb in pieces:
-                        if pa < override.ends_at and override.starts_at < pb:
-                            emit(override.person, max(pa, override.starts_at), min(pb, override.ends_at),
-                                 ShiftSource.OVERRIDE, override=override)  # fmt: skip
-                    pieces = _cut(pieces, override.starts_at, override.ends_at)
-            for pa, pb in pieces:
-                emit(person, pa, pb, ShiftSource.ROTATION, rotation=rotation)
+    _rotation_shifts(hall=hall, start=now, end=until, windows=windows, overrides=overrides, emit=emit)
     for override in overrides:
         if override.kind == OverrideKind.ADD:
             emit(override.person, override.starts_at, min(override.ends_at, until), ShiftSource.OVERRIDE,
@@ -119,6 +126,56 @@ def roster_build(*, hall_id: int, until: datetime, now: datetime | None = None) 
 
 def _horizon(hall: DutyHall, now: datetime) -> datetime:
     return now + timedelta(days=hall.roster_warning_days + 31)
+
+
+@transaction.atomic
+def roster_day_rebuild(*, hall_id: int, day: date, now: datetime | None = None) -> int:
+    """R-HD-6: the holiday table changed on `day` (a rest day or closure added, a day changed or removed): the
+    hall's shifts of that day that come from its rotations (with the overrides' replacements) and have not started
+    are written again from the rotations and overrides, so a new duty day is covered and a day that stopped being
+    one is emptied. Nothing else moves: the other days, the shifts of "add" overrides (which do not follow duty
+    days), started shifts, the overrides themselves. A day outside the hall's roster (before today, after both
+    its horizon and its last shift) is left alone. Locks the hall row, like `roster_build`. Returns the shifts
+    written; idempotent."""
+    now = now or timezone.now()
+    hall = DutyHall.objects.select_for_update().get(pk=hall_id)
+    day_start, day_end = day_bounds(day)
+    start = max(day_start, now)
+    last = Shift.objects.filter(hall=hall).order_by("-ends_at").values_list("ends_at", flat=True).first()
+    if start >= day_end or day_start >= max(_horizon(hall, now), last or now) or not hall.rotations.exists():
+        return 0
+    derived = Q(source=ShiftSource.ROTATION) | Q(source=ShiftSource.OVERRIDE, override__kind=OverrideKind.REPLACE)
+    dropped, _n = Shift.objects.filter(
+        derived, hall=hall, starts_at__gt=now, starts_at__gte=day_start, starts_at__lt=day_end
+    ).delete()
+    started = list(
+        Shift.objects.filter(hall=hall, starts_at__lte=now, ends_at__gt=now).values_list("person_id", "ends_at")
+    )
+    windows = [day_bounds(day)] if duty_day_is(day=day, hall=hall) else []
+    overrides = list(
+        RosterOverride.objects.filter(hall=hall, ends_at__gt=start, starts_at__lt=day_end).order_by("starts_at", "id")
+    )
+    rows: list[Shift] = []
+
+    def emit(person, a, b, source, rotation=None, override=None):
+        a = max(a, start)
+        for person_id, ends in started:  # a shift in progress already covers this person until it ends
+            if person_id == person.id and a < ends:
+                a = ends
+        b = min(b, day_end)
+        if b > a:
+            rows.append(Shift(hall=hall, person=person, starts_at=a, ends_at=b, source=source, rotation=rotation,
+                              override=override))  # fmt: skip
+
+    _rotation_shifts(hall=hall, start=start, end=day_end, windows=windows, overrides=overrides, emit=emit)
+    Shift.objects.bulk_create(rows)
+    if dropped or rows:
+        log_append(
+            hall=hall, key=f"roster-day-{hall.id}-{day:%Y%m%d}-{now:%Y%m%d%H%M%S%f}", kind=LogKind.ROSTER, at=now,
+            text=_("Roster of %(day)s written again after the holiday table changed: %(n)s shifts.") % {
+                "day": day.isoformat(), "n": len(rows)},
+        )  # fmt: skip
+    return len(rows)
 
 
 @transaction.atomic
@@ -158,8 +215,8 @@ def roster_override_add(
         hall=hall, key=f"override-{override.id}", kind=LogKind.ROSTER, at=now, actor=actor,
         text=_("Roster: %(kind)s %(person)s %(start)s–%(end)s. %(reason)s") % {
             "kind": override.get_kind_display(), "person": person.get_full_name() or person.username,
-            "start": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}",
-            "end": f"{timezone.localtime(ends_at):%Y-%m-%d %H:%M}",
+            "start": f"{timezone.localtime(starts_at):%m-%d %H:%M}",
+            "end": f"{timezone.localtime(ends_at):%m-%d %H:%M}",
             "reason": override.reason},
     )  # fmt: skip
     return override
@@ -205,6 +262,18 @@ def shift_swap_answer(*, swap_id: int, actor, agree: bool) -> ShiftSwap:
             reason=_("Shift swap agreed by %(name)s") % {"name": actor.get_full_name() or actor.username}, swap=swap,
         )  # fmt: skip
     return swap
+
+
+def roster_days_follow_calendar(*, days, now: datetime | None = None) -> int:
+    """The holiday table changed on `days`: each active hall with a rotation has those days' shifts written again
+    (`roster_day_rebuild`, one transaction per hall and day). Returns the shifts written."""
+    now = now or timezone.now()
+    written = 0
+    halls = DutyHall.objects.filter(is_active=True, rotations__is_active=True).distinct()
+    for hall_id in halls.values_list("id", flat=True):
+        for day in sorted(set(days)):
+            written += roster_day_rebuild(hall_id=hall_id, day=day, now=now)
+    return written
 
 
 def roster_gaps_warn(*, today: date | None = None) -> int:

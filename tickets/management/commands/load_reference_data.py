@@ -1,8 +1,6 @@
 import json
 
-from django.apps import apps
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from complaints.services import reference_seed, reply_scripts_seed
@@ -10,6 +8,7 @@ from deadlines.policies import clock_policies_seed
 from deadlines.services import calendar_seed_defaults, holiday_seed_from_chinese_calendar
 from org.services import org_units_seed, roles_seed
 from tickets.services.rules import work_order_rules_seed
+from tickets.signals import reference_data_loaded
 
 
 class Command(BaseCommand):
@@ -29,6 +28,7 @@ class Command(BaseCommand):
         holiday_seed_from_chinese_calendar()
         clock_policies_seed()
         work_order_rules_seed()
-        if apps.is_installed("holiday_duty"):  # by name: tickets imports nothing of the apps above it
-            call_command("load_holiday_duty_reference", stdout=self.stdout)
+        # The apps above this layer load theirs (holiday duty: its hall, groups, waits and clock policy) through
+        # this hook, after everything above is in.
+        reference_data_loaded.send(sender=self.__class__, stdout=self.stdout, verbosity=options["verbosity"])
         self.stdout.write(self.style.SUCCESS("Reference data loaded."))
