@@ -117,12 +117,12 @@ def clock_notices_record(
         label = ClockKind(clock["kind"]).label
         due = timezone.localtime(clock["due_at"])
         if event == "breach":
-            subject = f"【超时】{order['number']} {label} 已于 {due:%m-%d %H:%M} 超时"
+            subject = f"【超时】{order['number']} {label} 已于 {due:%Y-%m-%d %H:%M} 超时"
         elif event == "reminder":
             what = "请再次联系客户" if clock["kind"] == ClockKind.RETRY else "已到时"
-            subject = f"【提醒】{order['number']} {label}：{due:%m-%d %H:%M} 起{what}"
+            subject = f"【提醒】{order['number']} {label}：{due:%Y-%m-%d %H:%M} 起{what}"
         else:
-            subject = f"【预警】{order['number']} {label} 将于 {due:%m-%d %H:%M} 到期"
+            subject = f"【预警】{order['number']} {label} 将于 {due:%Y-%m-%d %H:%M} 到期"
         # R-NT-2: breaches of 特急 or major orders go out at once, even in quiet hours.
         urgent = event == "breach" and (order["urgency"] == "extra_urgent" or order["is_major"])
         for user_id in recipients:

@@ -310,7 +310,7 @@ class Handover(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.outgoing} → {self.incoming} {timezone.localtime(self.written_at):%m-%d %H:%M}"
+        return f"{self.outgoing} → {self.incoming} {timezone.localtime(self.written_at):%Y-%m-%d %H:%M}"
 
     @property
     def state(self) -> str:

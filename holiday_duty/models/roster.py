@@ -147,7 +147,7 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"{self.person} {timezone.localtime(self.starts_at):%m-%d %H:%M}–{timezone.localtime(self.ends_at):%H:%M}"
+            f"{self.person} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}–{timezone.localtime(self.ends_at):%H:%M}"
         )
 
     def _started_in_db(self) -> bool:

@@ -98,7 +98,7 @@ def duty_order_handler_confirm(
 
     due = timezone.localtime(duty_order.feedback_due_at) if duty_order.feedback_due_at else None
     subject = _("【节假日值班】%(number)s needs you: contact the customer and feed back by %(due)s") % {
-        "number": order.number, "due": f"{due:%m-%d %H:%M}" if due else "—",
+        "number": order.number, "due": f"{due:%Y-%m-%d %H:%M}" if due else "—",
     }  # fmt: skip
     body = subject + "\n" + (order.content or "")[:500]
     key = f"hd-{duty_order.id}-notify"

@@ -215,8 +215,8 @@ def roster_override_add(
         hall=hall, key=f"override-{override.id}", kind=LogKind.ROSTER, at=now, actor=actor,
         text=_("Roster: %(kind)s %(person)s %(start)s–%(end)s. %(reason)s") % {
             "kind": override.get_kind_display(), "person": person.get_full_name() or person.username,
-            "start": f"{timezone.localtime(starts_at):%m-%d %H:%M}",
-            "end": f"{timezone.localtime(ends_at):%m-%d %H:%M}",
+            "start": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}",
+            "end": f"{timezone.localtime(ends_at):%Y-%m-%d %H:%M}",
             "reason": override.reason},
     )  # fmt: skip
     return override

@@ -302,7 +302,7 @@ def batch_dispatch(
     batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark, unit_id=unit_id)
     due = min(Order.objects.filter(pk__in=[c.id for c in children]).values_list("handling_due_at", flat=True))
     subject = _("Batch %(batch)s (%(n)d complaints) is yours: handle by %(due)s") % {
-        "batch": batch.label, "n": len(children), "due": f"{timezone.localtime(due):%m-%d %H:%M}",
+        "batch": batch.label, "n": len(children), "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}",
     }  # fmt: skip
     batch_notify_on_commit(batch=batch, entry=entry, recipients={handler.id}, subject=subject, body=note)
     batch_owners_notify(batch=batch, entry=entry, children=children, actor=actor, what=_("dispatched"))

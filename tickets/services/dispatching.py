@@ -48,7 +48,7 @@ def notify_handling_unit_on_commit(*, order: WorkOrder, actor, note: str = "") -
         members = get_user_model().objects.filter(org_units=unit_id, is_active=True).exclude(pk=actor_id)
         due = timezone.localtime(fresh.handling_due_at)
         subject = _("%(number)s dispatched to %(unit)s: handle by %(due)s") % {
-            "number": fresh.number, "unit": fresh.handling_unit.name, "due": f"{due:%m-%d %H:%M}",
+            "number": fresh.number, "unit": fresh.handling_unit.name, "due": f"{due:%Y-%m-%d %H:%M}",
         }  # fmt: skip
         for member in members.distinct():
             notification_enqueue(

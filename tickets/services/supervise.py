@@ -305,7 +305,7 @@ def orders_reassign(*, order_ids: list[int], actor, request: Reassignment) -> li
             )  # fmt: skip
         due = timezone.localtime(order.handling_due_at) if order.handling_due_at else None
         subject = _("%(number)s reassigned to you: handle by %(due)s") % {
-            "number": order.number, "due": f"{due:%m-%d %H:%M}" if due else "—",
+            "number": order.number, "due": f"{due:%Y-%m-%d %H:%M}" if due else "—",
         }  # fmt: skip
         _notify_on_commit(order=order, entry=entry, kind="reassigned", recipient_ids=recipients, subject=subject)
         if before != order.state:

@@ -1,12 +1,17 @@
 """The supervisor's actions in the browser (issue 13 §4): one form POST (CSRF, no script) from a queue page with
 the chosen rows, or from the order page's supervisor panel with its one order. Thin: parse → one service → back
 to where the user was, saying what happened — or, when the service refused, which order and why (nothing
-changed: the service is all-or-nothing)."""
+changed: the service is all-or-nothing). A refusal keeps what the user entered: the chosen orders, the person or
+unit, the note and the deadline go back to the page they came from (through the session, read once by the
+`supervise_kept` tag of that page), with the errors at their fields."""
+
+import time
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -55,14 +60,45 @@ def _back(request) -> str:
     return "/"
 
 
-def _error_text(exc) -> str:
+KEPT = "supervise_kept"  # the session key of a refused form's input, read once by the page it returns to
+KEPT_FIELDS = ("action", "note", "assignee", "unit", "due_at")
+
+
+def _field_errors(exc) -> dict[str, list[str]]:
+    """The refusal as {field: [messages]} ("" for the form as a whole), each message naming its order when the
+    service said which."""
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
-            return "；".join(f"{m}" for messages_ in exc.message_dict.values() for m in messages_)
-        return "；".join(exc.messages)
+            return {("" if f == "non_field_errors" else f): list(m) for f, m in exc.message_dict.items()}
+        return {"": list(exc.messages)}
     if isinstance(exc, TransitionRefused):
-        return exc.detail
-    return str(exc) or _("You may not do this.")
+        return {"orders": [exc.detail]}
+    return {"orders": [str(exc) or _("You may not do this.")]}
+
+
+def _error_text(errors: dict[str, list[str]]) -> str:
+    form = SuperviseForm()
+    parts = []
+    for name, messages_ in errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = " ".join(str(m) for m in messages_)
+        parts.append(f"{label}：{text}" if label and name != "orders" else text)
+    return "；".join(parts)
+
+
+def _refused(request, errors: dict[str, list[str]], *, refused_ids=()) -> HttpResponseRedirect:
+    """Say why nothing changed and keep what was entered for the page the user returns to."""
+    messages.error(request, _("Nothing changed: %(reason)s") % {"reason": _error_text(errors)})
+    back = _back(request)
+    request.session[KEPT] = {
+        "next": back,
+        "orders": [int(v) for v in request.POST.getlist("orders") if v.isdigit()][: BULK_MAX * 2],
+        **{name: request.POST.get(name, "")[:2000] for name in KEPT_FIELDS},
+        "errors": {name: [str(m) for m in messages_] for name, messages_ in errors.items()},
+        "refused": [int(pk) for pk in refused_ids],
+        "at": time.time(),
+    }
+    return redirect(back)
 
 
 @login_required
@@ -70,9 +106,10 @@ def _error_text(exc) -> str:
 def supervise(request):
     form = SuperviseForm(request.POST)
     if not form.is_valid():
-        problems = "；".join(f"{form.fields[n].label or n}: {' '.join(errs)}" for n, errs in form.errors.items())
-        messages.error(request, _("Nothing changed: %(problems)s") % {"problems": problems})
-        return redirect(_back(request))
+        errors = {("" if n == "__all__" else n): list(errs) for n, errs in form.errors.items()}
+        if "orders" in errors and not request.POST.getlist("orders"):
+            errors["orders"] = [_("Choose at least one order.")]
+        return _refused(request, errors)
     data = form.cleaned_data
     ids, action, note = data["orders"], data["action"], data["note"]
     try:
@@ -84,8 +121,8 @@ def supervise(request):
             ask = Reassignment(assignee_id=data["assignee"], unit_id=data["unit"], due_at=data["due_at"], note=note)
             done = orders_reassign(order_ids=ids, actor=request.user, request=ask)
     except (TransitionRefused, PermissionDenied, ValidationError, WorkOrder.DoesNotExist) as exc:
-        messages.error(request, _("Nothing changed: %(reason)s") % {"reason": _error_text(exc)})
-        return redirect(_back(request))
+        refused = [exc.order.pk] if isinstance(exc, TransitionRefused) else []
+        return _refused(request, _field_errors(exc), refused_ids=refused)
     messages.success(
         request,
         _("%(action)s: done for %(n)d order(s).") % {"action": ACTIONS[action], "n": len(done)},
