@@ -83,11 +83,13 @@ def cast(transactional_db, fast_passwords) -> Cast:
 
 @pytest.fixture
 def open_as(browser, live_server):
-    """open_as(user) → a logged-in page in its own browser context (Chinese, like the staff's browsers)."""
+    """open_as(user, width=1360) → a logged-in page in its own browser context (Chinese, like the staff's
+    browsers), `width` px wide (390: a phone)."""
     contexts = []
 
-    def login(user):
-        context = browser.new_context(locale="zh-CN", base_url=live_server.url, viewport={"width": 1360, "height": 900})
+    def login(user, width: int = 1360):
+        viewport = {"width": width, "height": 844 if width < 600 else 900}  # 390: a phone (390×844)
+        context = browser.new_context(locale="zh-CN", base_url=live_server.url, viewport=viewport)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -112,3 +114,41 @@ def shot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+# Elements whose right edge lies past the window, leaving out those clipped by a box that scrolls or hides its own
+# overflow and zero-sized (visually hidden) ones: "at 390 px nothing overflows" (issue 13 §7).
+OVERFLOWING = """(width) => {
+  const clipped = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden' || o === 'clip') return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue;
+    if ((r.right > width + 1 || r.left < -1) && !clipped(el)) {
+      const cls = typeof el.className === 'string' ? el.className.trim().replace(/\\s+/g, '.') : '';
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (cls ? '.' + cls : '');
+      out.push(name + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, out: out.slice(0, 12)};
+}"""
+
+
+def assert_fits(page, what: str) -> None:
+    """Nothing on the page reaches past the window sideways (the page scrolls only downwards)."""
+    width = page.viewport_size["width"]
+    found = page.evaluate(OVERFLOWING, width)
+    assert found["scroll"] <= width and not found["out"], f"{what} at {width} px: {found}"
+
+
+def assert_clocks_and_actions_first(page) -> None:
+    """The order page: the clocks and the step due now above the timeline (one column on a phone)."""
+    tops = {name: page.locator(selector).first.bounding_box()["y"] for name, selector in
+            (("clocks", "#clocks"), ("actions", "#actions"), ("timeline", "#timeline"))}  # fmt: skip
+    assert tops["clocks"] < tops["timeline"] and tops["actions"] < tops["timeline"], tops

@@ -1,20 +1,30 @@
 """Intake in the order of the conversation, by keyboard (issue 13 §2, R-UI-1), in Debian chromium: the number field
 has the focus; Enter in it loads the customer card and submits nothing; in the category search ↑/↓ move through
-the results and Enter picks one, submitting nothing; Ctrl+Enter accepts the order. Zero failed submits."""
+the results and Enter picks one, submitting nothing; Ctrl+Enter accepts the order. Zero failed submits. At 1280 px
+and on a 390 px phone, where the intake and the new order's page fit the screen (issue 13 §7)."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import assert_clocks_and_actions_first, assert_fits
 from tickets.models import WorkOrder
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_walk_in_accepted_by_keyboard_with_no_failed_submit(cast, open_as, shot):
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_walk_in_accepted_by_keyboard_with_no_failed_submit(cast, open_as, shot, width):
     world = cast.world
-    clerk = open_as(world.clerk)
+    clerk = open_as(world.clerk, width)
+    submits = []
+
+    def count_submit(request):
+        if request.method == "POST" and request.url.endswith("/orders/new/"):
+            submits.append(request.url)
+
+    clerk.on("request", count_submit)
     clerk.goto("/orders/new/")
     number = clerk.locator('input[name="accepted_number"]')
     expect(number).to_be_focused()  # autofocus on the number: the conversation starts there
@@ -40,7 +50,8 @@ def test_a_walk_in_accepted_by_keyboard_with_no_failed_submit(cast, open_as, sho
 
     # when the content is typed and Ctrl+Enter pressed in it
     clerk.fill("#id_content", "客户称外购充值卡密码已被使用，要求查明。")
-    shot(clerk, "30-intake-by-keyboard")
+    shot(clerk, f"30-intake-by-keyboard-{width}")
+    assert_fits(clerk, "intake")
     clerk.focus("#id_content")
     clerk.keyboard.press("Control+Enter")
 
@@ -48,6 +59,12 @@ def test_a_walk_in_accepted_by_keyboard_with_no_failed_submit(cast, open_as, sho
     clerk.wait_for_url(re.compile(r"/orders/\d+/$"))
     order = WorkOrder.objects.get()
     assert order.accepted_number == cast.club_number and order.category_id == world.category.id
+    assert len(submits) == 1  # the one that accepted it
+
+    # and the front-line user's view of the new order fits, its clocks and next step first
+    shot(clerk, f"31-accepted-order-front-line-{width}")
+    assert_fits(clerk, "order page (front line)")
+    assert_clocks_and_actions_first(clerk)
 
 
 def test_a_reply_script_is_inserted_where_the_clerk_types(cast, open_as):
