@@ -35,6 +35,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--orders", type=int, default=1_000_000)
 parser.add_argument("--repeat", type=int, default=5)
 parser.add_argument("--keep", action="store_true", help="reuse the database filled by a previous run")
+parser.add_argument("--profile", action="store_true", help="SQL timings and cProfile of one year report")
 args = parser.parse_args()
 sys.stdout.reconfigure(line_buffering=True)  # progress lines as they happen, also into a log file
 
@@ -274,6 +275,8 @@ started = time.perf_counter()
 counted = daily_tallies_ensure(first=FIRST, last=LAST)
 print(f"tallied: {counted} days in {time.perf_counter() - started:.0f} s "
       f"({TallyDay.objects.count()} days counted in all)")  # fmt: skip
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")  # what autovacuum does soon after beat's count; the plans need the tallies' stats
 
 dispatcher = User.objects.get(pk=people["dispatcher"])
 manager = User.objects.get(pk=people["manager"])
@@ -294,6 +297,21 @@ def get(client, path, params):
 
 
 timed("year report, whole branch (page)", lambda: get(branch_client, "/reports/", year), 1.0)
+if args.profile:
+    import cProfile
+    import pstats
+
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        get(branch_client, "/reports/", year)
+    slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
+    print(f"  {len(slowest)} SQL statements, {sum(float(q['time']) for q in slowest) * 1000:.0f} ms in all; slowest:")
+    for query in slowest[:6]:
+        print(f"  {float(query['time']) * 1000:6.0f} ms  {query['sql'][:160]}")
+    profile = cProfile.Profile()
+    profile.runcall(get, branch_client, "/reports/", year)
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(r"reports/|sql/compiler|template", 25)
 timed("month report, one hall (page)", lambda: get(hall_client, "/reports/", month), 0.3)
 timed("XLSX export of the year, whole branch", lambda: get(branch_client, "/reports/export.xlsx", year), 10.0)
 

@@ -13,8 +13,8 @@ from tickets.models import Channel, OrderType, Urgency
 from tickets.models.choices import CallbackOutcome
 
 from .periods import Period
-from .sources import Scope, category_levels, period_rows
-from .tables import Row, Section, Table, change, median, rate
+from .sources import RESPONSIBLE, Scope, category_levels, lateness_medians, period_plan, period_sums
+from .tables import Row, Section, Table, change, rate
 
 FLAG_LABELS = {
     "is_major": "重大投诉",
@@ -40,11 +40,6 @@ class Names:
 
     def category(self, category_id) -> str:
         return self.categories.get(category_id, _("(no category)"))
-
-
-def responsible_unit(row: dict):
-    """The unit a clock, callback or urge is put down to: the handling unit once dispatched, else the accepting."""
-    return row["handling_unit"] or row["accepting_unit"]
 
 
 def _sum_by(rows: list[dict], key, value="n") -> dict:
@@ -118,7 +113,9 @@ def volumes(*, orders: list[dict], previous: list[dict], names: Names) -> Sectio
     return Section("volumes", _("Volumes"), tables)
 
 
-def timeliness(*, clocks: list[dict], lateness: list[dict], names: Names) -> Section:
+def timeliness(*, clocks: list[dict], late_kind: dict, late_unit: dict, names: Names) -> Section:
+    """clocks: met and breached by kind and responsible unit; late_*: the median lateness in seconds by kind, by
+    unit (`sources.lateness_medians`)."""
     columns = [_("Met"), _("Breached"), _("Timeliness %"), _("Median lateness (min)")]
     definition = (
         "及时率 = 按时完成数 ÷ (按时完成数 + 超时完成数)，按时限停止（完成）的时间计入当期，已取消的时限不计；"
@@ -126,26 +123,18 @@ def timeliness(*, clocks: list[dict], lateness: list[dict], names: Names) -> Sec
         "（取整秒）的精确中位数，以分钟显示。"
     )
     by_kind = defaultdict(lambda: [0, 0])
+    by_unit = defaultdict(lambda: [0, 0])
     for row in clocks:
-        by_kind[row["kind"]][0] += row["met"]
-        by_kind[row["kind"]][1] += row["breached"]
-    late_kind = defaultdict(list)
-    for row in lateness:
-        late_kind[row["kind"]].append((row["seconds"], row["n"]))
+        for totals in (by_kind[row["kind"]], by_unit[row[RESPONSIBLE]]):
+            totals[0] += row["met"]
+            totals[1] += row["breached"]
     kind_rows = []
     for kind, label in ClockKind.choices:
         met, breached = by_kind.get(kind, (0, 0))
-        kind_rows.append(Row(kind, str(label), [met, breached, rate(met, met + breached), _minutes(late_kind[kind])],
-                             {"kind": kind}))  # fmt: skip
-    by_unit = defaultdict(lambda: [0, 0])
-    for row in clocks:
-        by_unit[responsible_unit(row)][0] += row["met"]
-        by_unit[responsible_unit(row)][1] += row["breached"]
-    late_unit = defaultdict(list)
-    for row in lateness:
-        late_unit[responsible_unit(row)].append((row["seconds"], row["n"]))
+        kind_rows.append(Row(kind, str(label), [met, breached, rate(met, met + breached),
+                                                _minutes(late_kind.get(kind))], {"kind": kind}))  # fmt: skip
     unit_rows = [
-        Row(str(u), names.unit(u), [met, br, rate(met, met + br), _minutes(late_unit[u])], {"clock_unit": u})
+        Row(str(u), names.unit(u), [met, br, rate(met, met + br), _minutes(late_unit.get(u))], {"clock_unit": u})
         for u, (met, br) in sorted(by_unit.items(), key=lambda item: names.unit(item[0]))
     ]
     return Section(
@@ -159,12 +148,12 @@ def timeliness(*, clocks: list[dict], lateness: list[dict], names: Names) -> Sec
     )  # fmt: skip
 
 
-def _minutes(pairs) -> float | None:
-    value = median(pairs)
-    return None if value is None else round(value / 60, 1)
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60, 1)
 
 
-def satisfaction(*, callbacks: list[dict], names: Names) -> Section:
+def satisfaction(*, by_unit: list[dict], by_category: list[dict], names: Names) -> Section:
+    """Callbacks by outcome and responsible unit, and by outcome and the order's category."""
     outcomes = list(CallbackOutcome.values)
     columns = [str(label) for _v, label in CallbackOutcome.choices] + [_("Satisfaction %")]
     definition = (
@@ -172,7 +161,7 @@ def satisfaction(*, callbacks: list[dict], names: Names) -> Section:
         "联系不上的回访单列，不计入满意率的分母。"
     )
 
-    def table(key, title, keyfn, label, param):
+    def table(key, title, callbacks, keyfn, label, param):
         groups = defaultdict(lambda: dict.fromkeys(outcomes, 0))
         for row in callbacks:
             groups[keyfn(row)][row["outcome"]] += row["n"]
@@ -187,8 +176,8 @@ def satisfaction(*, callbacks: list[dict], names: Names) -> Section:
     return Section(
         "satisfaction", _("Satisfaction (callbacks)"),
         [
-            table("by_unit", _("By unit"), responsible_unit, names.unit, "callback_unit"),
-            table("by_category", _("By category (level 1)"), l1, names.category, "category_l1"),
+            table("by_unit", _("By unit"), by_unit, lambda r: r[RESPONSIBLE], names.unit, "callback_unit"),
+            table("by_category", _("By category (level 1)"), by_category, l1, names.category, "category_l1"),
         ],
     )  # fmt: skip
 
@@ -210,9 +199,12 @@ def first_contact(*, orders: list[dict]) -> Section:
                    [Table("by_type", _("By type"), definition, columns, rows, 2, (2,))])  # fmt: skip
 
 
-def repeats_and_urges(*, orders: list[dict], urges: list[dict], names: Names) -> Section:
-    complaints = {u: n for (u, v), n in _by_value(orders, "type", "accepting_unit").items() if v == OrderType.COMPLAINT}
-    repeats = {u: n for (u, _v), n in _by_value(orders, "crep", "accepting_unit").items()}
+def repeats_and_urges(*, by_unit: list[dict], urges: list[dict], names: Names) -> Section:
+    """by_unit: complaints (type) and repeat complaints (crep) by accepting unit; urges by responsible unit."""
+    complaints = {
+        u: n for (u, v), n in _by_value(by_unit, "type", "accepting_unit").items() if v == OrderType.COMPLAINT
+    }
+    repeats = {u: n for (u, _v), n in _by_value(by_unit, "crep", "accepting_unit").items()}
     total_repeat, total = sum(repeats.values()), sum(complaints.values())
     base = {"order_type": "complaint", "flag": "is_repeat"}
     rows = [Row("all", _("All units"), [total_repeat, total, rate(total_repeat, total)], base)]
@@ -226,7 +218,7 @@ def repeats_and_urges(*, orders: list[dict], urges: list[dict], names: Names) ->
         "关联前一工单的投诉），按受理单位分列。",
         [_("Repeat complaints"), _("Complaints"), _("Repeat rate %")], rows, 2, (2,),
     )  # fmt: skip
-    urge_units = _sum_by(urges, responsible_unit)
+    urge_units = _sum_by(urges, lambda r: r[RESPONSIBLE])
     urge_rows = [Row("all", _("All units"), [sum(urge_units.values())], {})]
     urge_rows += [
         Row(str(u), names.unit(u), [n], {"urge_unit": u})
@@ -241,19 +233,38 @@ def repeats_and_urges(*, orders: list[dict], urges: list[dict], names: Names) ->
     return Section("repeats", _("Repeat complaints and urges"), [repeat, urge])
 
 
-def order_sections(*, period: Period, scope: Scope, live_only: bool = False) -> list[Section]:
+def order_sections(*, period: Period, scope: Scope, wanted=None, live_only: bool = False) -> list[Section]:
+    """The order-based sections (those of `wanted`, default all), each reading only the sums it shows: orders by
+    dimension and value (no units) for volumes and first-contact resolution, complaints by accepting unit for the
+    repeat rate, clocks by kind and unit, the median lateness computed by the database (`lateness_medians`)."""
+    wanted = set(wanted or ("volumes", "timeliness", "satisfaction", "first_contact", "repeats"))
     names = Names()
-    prev = period.previous()
-    orders = period_rows(source="orders", first=period.first, last=period.last, scope=scope, live_only=live_only)
-    previous = period_rows(source="orders", first=prev.first, last=prev.last, scope=scope, live_only=live_only)
-    clocks = period_rows(source="clocks", first=period.first, last=period.last, scope=scope, live_only=live_only)
-    lateness = period_rows(source="lateness", first=period.first, last=period.last, scope=scope, live_only=live_only)
-    callbacks = period_rows(source="callbacks", first=period.first, last=period.last, scope=scope, live_only=live_only)
-    urges = period_rows(source="urges", first=period.first, last=period.last, scope=scope, live_only=live_only)
-    return [
-        volumes(orders=orders, previous=previous, names=names),
-        timeliness(clocks=clocks, lateness=lateness, names=names),
-        satisfaction(callbacks=callbacks, names=names),
-        first_contact(orders=orders),
-        repeats_and_urges(orders=orders, urges=urges, names=names),
-    ]
+    plan = period_plan(first=period.first, last=period.last, live_only=live_only)
+
+    raw: dict = {}  # each source's raw rows, read once (today's; all of them when live_only)
+
+    def sums(source, group, only=None, at=plan):
+        return period_sums(source=source, plan=at, scope=scope, group=group, only=only, cache=raw)
+
+    sections = []
+    orders = []
+    if wanted & {"volumes", "first_contact"}:
+        dims = None if "volumes" in wanted else {"dim": ("type", "spot")}
+        orders = sums("orders", ("dim", "value"), dims)
+    if "volumes" in wanted:
+        prev = period.previous()
+        before = period_plan(first=prev.first, last=prev.last, live_only=live_only)
+        sections.append(volumes(orders=orders, previous=sums("orders", ("dim", "value"), at=before), names=names))
+    if "timeliness" in wanted:
+        late_kind, late_unit = lateness_medians(plan=plan, scope=scope, cache=raw)
+        clocks = sums("clocks", ("kind", RESPONSIBLE))
+        sections.append(timeliness(clocks=clocks, late_kind=late_kind, late_unit=late_unit, names=names))
+    if "satisfaction" in wanted:
+        sections.append(satisfaction(by_unit=sums("callbacks", (RESPONSIBLE, "outcome")),
+                                     by_category=sums("callbacks", ("category", "outcome")), names=names))  # fmt: skip
+    if "first_contact" in wanted:
+        sections.append(first_contact(orders=orders))
+    if "repeats" in wanted:
+        by_unit = sums("orders", ("accepting_unit", "dim", "value"), {"dim": ("type", "crep")})
+        sections.append(repeats_and_urges(by_unit=by_unit, urges=sums("urges", (RESPONSIBLE,)), names=names))
+    return sections

@@ -97,8 +97,7 @@ def report_build(*, user, period: Period, scope: Scope, audience: str = "branch"
     wanted = AUDIENCES[audience][1]
     if not live_only:
         daily_tallies_ensure(first=period.previous().first, last=period.last, limit=ENSURE_LIMIT)
-    sections = figures.order_sections(period=period, scope=scope, live_only=live_only)
-    sections = [s for s in sections if s.key in wanted]
+    sections = figures.order_sections(period=period, scope=scope, wanted=wanted, live_only=live_only)
     if "tariff" in wanted:
         sections.append(domains.tariff_disputes(user=user, period=period, scope=scope))
     if "major" in wanted:
