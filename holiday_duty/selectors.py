@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from deadlines.selectors import calendar_compiled
+from tickets.selectors import order_visibility_q
 
 from .models import (
     OPEN_STATES,
@@ -130,6 +131,15 @@ def duty_order_visible_list(*, user) -> QuerySet[DutyOrder]:
 
 def duty_order_visible_to(*, duty_order: DutyOrder, user) -> bool:
     return duty_order_visible_list(user=user).filter(pk=duty_order.pk).exists()
+
+
+def duty_order_report_list(*, user, first: date, last: date) -> QuerySet[DutyOrder]:
+    """The duty orders of the duty days first..last that a report counts for `user` (R-RP-1): those whose orders
+    the user may see (SPEC §1). A report's visibility is the orders', not that of `duty_order_visible_list`,
+    which shows a hall's queue to its staff only."""
+    rows = DutyOrder.objects.filter(duty_day__gte=first, duty_day__lte=last)
+    rule = order_visibility_q(user=user, prefix="order__")
+    return rows if rule is None else rows.filter(rule)
 
 
 def duty_queue(*, hall: DutyHall) -> QuerySet[DutyOrder]:

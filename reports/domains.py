@@ -1,7 +1,7 @@
 """The report sections of the apps above tickets (R-RP-1): tariff disputes, major complaints and holiday duty.
 Disputes and major complaints are read through their own visibility selectors (one the user may not see is not
-counted); holiday duty through the orders' visibility (see `holiday_duty`). Their tables are small (a few rows
-per day), so they are counted directly, with no tallies."""
+counted); holiday duty through its report selector, by the orders' visibility (`duty_order_report_list`). Their
+tables are small (a few rows per day), so they are counted directly, with no tallies."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -10,10 +10,9 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from escalation.selectors import declaration_visible_list, major_visible_list
-from holiday_duty.models import DutyOrder
+from holiday_duty.selectors import duty_order_report_list
 from tariff_disputes.models import Outcome, RefundState, RemedyForm
 from tariff_disputes.selectors import dispute_visible_list, refund_visible_list
-from tickets.selectors import order_visibility_q
 
 from .periods import Period
 from .sources import Scope, day_bounds
@@ -135,13 +134,9 @@ def major_complaints(*, user, period: Period, scope: Scope) -> Section:
 
 
 def holiday_duty(*, user, period: Period, scope: Scope) -> Section:
-    """R-HD (SPEC §6) in the report: duty orders by duty hall. Counted over the orders the reader may see (SPEC §1:
-    the report's visibility is the orders', not the duty halls' of `holiday_duty.selectors`, which show a hall's
-    queue to its staff only), within the scope."""
-    rule = order_visibility_q(user=user, prefix="order__")
-    rows = DutyOrder.objects.filter(duty_day__gte=period.first, duty_day__lte=period.last)
-    if rule is not None:
-        rows = rows.filter(rule)
+    """R-HD (SPEC §6) in the report: duty orders by duty hall, counted over the orders the reader may see
+    (`holiday_duty.selectors.duty_order_report_list`), within the scope."""
+    rows = duty_order_report_list(user=user, first=period.first, last=period.last)
     scoped = scope.raw_q("order__")
     if scoped is not None:
         rows = rows.filter(scoped)
