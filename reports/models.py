@@ -71,17 +71,26 @@ class TallyMonth(models.Model):
         return f"{self.month:%Y-%m}"
 
 
-class OrderDayTally(models.Model):
+class DayTally(models.Model):
+    """What every tally row has: the day it counts (the month's first day for span=month) and the two unit
+    columns of the visibility rule. Abstract: each tally keeps its own table, columns and indexes."""
+
+    day = models.DateField(_("day"))
+    span = _span()
+    accepting_unit = _unit(_("accepting unit"))
+    handling_unit = _unit(_("handling unit"), null=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrderDayTally(DayTally):
     """Orders accepted on one day (or in one month), one dimension at a time: `dim` names it (type, on-the-spot
     per type, category level 1 and 2, channel, city, urgency, flag, repeat complaints) and `value` its value.
     Counting every dimension on its own, not every combination, keeps a month of a branch to a few thousand
     rows per unit pair; a figure crossing two dimensions has its own `dim` (`spot`: closed on the spot per type,
     `crep`: repeat complaints)."""
 
-    day = models.DateField(_("day"))
-    span = _span()
-    accepting_unit = _unit(_("accepting unit"))
-    handling_unit = _unit(_("handling unit"), null=True)
     dim = models.CharField(_("dimension"), max_length=10)
     value = models.CharField(_("value"), max_length=40, blank=True)
     n = models.PositiveIntegerField(_("orders"))
@@ -95,14 +104,10 @@ class OrderDayTally(models.Model):
         return f"{self.day} {self.dim}={self.value} {self.n}"
 
 
-class ClockDayTally(models.Model):
+class ClockDayTally(DayTally):
     """Clocks stopped on one day (met or breached; cancelled ones are neither), by kind and unit."""
 
-    day = models.DateField(_("day"))
-    span = _span()
     kind = models.CharField(_("kind"), max_length=20, choices=ClockKind.choices)
-    accepting_unit = _unit(_("accepting unit"))
-    handling_unit = _unit(_("handling unit"), null=True)
     met = models.PositiveIntegerField(_("met"))
     breached = models.PositiveIntegerField(_("breached"))
 
@@ -115,16 +120,12 @@ class ClockDayTally(models.Model):
         return f"{self.day} {self.kind} {self.met}/{self.met + self.breached}"
 
 
-class LatenessDayTally(models.Model):
+class LatenessDayTally(DayTally):
     """How late the breached clocks of one day stopped: one row per distinct lateness in whole seconds, with the
     number of clocks that late. The median over any period and units is then exact (to the second), not an
     estimate from buckets: sort the values of the period, walk the counts to the middle."""
 
-    day = models.DateField(_("day"))
-    span = _span()
     kind = models.CharField(_("kind"), max_length=20, choices=ClockKind.choices)
-    accepting_unit = _unit(_("accepting unit"))
-    handling_unit = _unit(_("handling unit"), null=True)
     seconds = models.PositiveIntegerField(_("lateness (seconds)"))
     n = models.PositiveIntegerField(_("clocks"))
 
@@ -137,13 +138,9 @@ class LatenessDayTally(models.Model):
         return f"{self.day} {self.kind} {self.seconds}s ×{self.n}"
 
 
-class CallbackDayTally(models.Model):
+class CallbackDayTally(DayTally):
     """Callbacks made on one day, by outcome, the order's category and units."""
 
-    day = models.DateField(_("day"))
-    span = _span()
-    accepting_unit = _unit(_("accepting unit"))
-    handling_unit = _unit(_("handling unit"), null=True)
     category = models.ForeignKey(
         "complaints.ComplaintCategory", verbose_name=_("category"), null=True, on_delete=models.PROTECT,
         related_name="+", db_index=False,
@@ -160,13 +157,9 @@ class CallbackDayTally(models.Model):
         return f"{self.day} {self.outcome} {self.n}"
 
 
-class UrgeDayTally(models.Model):
+class UrgeDayTally(DayTally):
     """Urges (催办, R-SP-1) logged on one day, by the order's units."""
 
-    day = models.DateField(_("day"))
-    span = _span()
-    accepting_unit = _unit(_("accepting unit"))
-    handling_unit = _unit(_("handling unit"), null=True)
     n = models.PositiveIntegerField(_("urges"))
 
     class Meta:
