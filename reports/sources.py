@@ -256,8 +256,9 @@ class Plan:
 
     Sums may also take a month only partly inside, whose month rows exist, as its month rows less the day rows of
     its days outside the period (`sum_*`, `less_days`) when those are fewer than its days inside: a year from
-    the 2nd of a month reads that month's rows and one day's instead of thirty days' rows. A median cannot be
-    subtracted: it reads `months` and `tallied_days`."""
+    the 2nd of a month reads that month's rows and one day's instead of thirty days' rows. Exact for every sum
+    grouped by columns of the rows (the lateness counts per second too); the SQL median, which reads the rows
+    ungrouped, takes `months` and `tallied_days` instead."""
 
     months: tuple[date, ...]
     tallied_days: tuple[tuple[date, date], ...]

@@ -2,12 +2,12 @@
 groups of odd and of even size, from tallied and raw rows together; and a month only partly inside a period,
 read as its month rows less the days outside, gives the same report as a direct count (R-RP-1)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
+from deadlines.clock_models import Clock, ClockState
 from reports.models import LatenessDayTally, TallyDay
 from reports.periods import period_range
 from reports.selectors import report_build, report_scope
@@ -26,7 +26,7 @@ def november(world, clocks):
 def lateness_data(world, november):
     """Nov 3 and Nov 4 counted by hand; the rest of November raw, where the one breached clock is 9,000 s late."""
     assert november.late_clock.order.handling_unit_id == world.dept_billing.pk
-    assert november.late_clock.stopped_at - november.late_clock.due_at == timezone.timedelta(seconds=9000)
+    assert november.late_clock.stopped_at - november.late_clock.due_at == timedelta(seconds=9000)
     for day in (date(2026, 11, 3), date(2026, 11, 4)):
         TallyDay.objects.create(day=day, counted_at=AFTER)
     south, north, billing = world.hall_south, world.hall_north, world.dept_billing
@@ -76,8 +76,13 @@ def test_sql_median_equals_the_python_median(world, november):
 
 
 def test_a_month_partly_inside_is_its_month_rows_less_the_days_outside(world, november):
+    # given the north order's dispatch clock (Nov 20) breached 9,000 s late, as late as the breach of Nov 30: the
+    # month row counts that lateness twice, Nov 30's day row once
+    clock = Clock.objects.get(order=november.north, kind="dispatch")
+    due = clock.stopped_at - timedelta(seconds=9000)
+    Clock.objects.filter(pk=clock.pk).update(state=ClockState.BREACHED, due_at=due, breached_at=due)
     with time_machine.travel(AFTER, tick=False):
-        # given every finished day counted, November rolled up into month rows
+        # and every finished day counted, November rolled up into month rows
         daily_tallies_ensure(first=date(2026, 10, 1), last=date(2026, 12, 2))
         # when November 2–29 is reported: November's month rows less Nov 1 and Nov 30 (the 23:30 order and the
         # breach at 23:59:59 are Nov 30's, so not counted)
@@ -98,4 +103,10 @@ def test_a_month_partly_inside_is_its_month_rows_less_the_days_outside(world, no
     assert flags.rows[0].values == [4, 0, None]  # Nov 10, 12 (two), 20; not Nov 30's
     timeliness = next(s for s in tallied.sections if s.key == "timeliness")
     dispatch = next(r for r in timeliness.tables[0].rows if r.key == "dispatch")
-    assert dispatch.values[1] == 0  # the breach of Nov 30 is outside
+    # met: the closed and unsatisfied orders' (Nov 10, 12); breached: Nov 20's, 150 min late; Nov 30's is outside
+    assert dispatch.values == [2, 1, 66.7, 150.0]
+    scope = report_scope(user=world.dispatcher, unit_id=None)
+    assert lateness_medians(plan=plan, scope=scope, in_sql=False) == (
+        {"dispatch": 9000.0},
+        {world.dept_billing.pk: 9000.0},
+    )
