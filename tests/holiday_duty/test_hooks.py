@@ -171,7 +171,9 @@ def test_a_closure_added_in_the_admin_is_rostered_with_its_overrides(duty, roste
     assert others(duty, date(2026, 10, 9)) == kept
     assert date(2026, 10, 9) not in roster_gap_days(hall=duty.hall, today=date(2026, 10, 1))  # no gap to warn of
     assert RosterOverride.objects.count() == 1
-    assert DutyLogEntry.objects.filter(kind=LogKind.ROSTER, text__contains="2026-10-09").count() == 1
+    rebuilt = DutyLogEntry.objects.filter(kind=LogKind.ROSTER, key__startswith="roster-day-")
+    # the day's four shifts: 00–08 duty_peer, 08–14 leader, 14–20 duty, 20–24 duty_peer (the admin speaks Chinese)
+    assert [entry.text for entry in rebuilt] == ["节假日表已变更，2026-10-09 的排班已重新生成：共 4 个班次。"]
 
 
 def test_a_day_that_stops_being_a_duty_day_loses_its_shifts_except_the_one_under_way(duty, roster):
