@@ -48,6 +48,10 @@ def test_a_walk_in_accepted_by_keyboard_with_no_failed_submit(cast, open_as, sho
     expect(clerk.locator("[data-picked-category]")).to_contain_text(world.category.name)
     assert clerk.url.endswith("/orders/new/") and not WorkOrder.objects.exists()
 
+    # at a hall the channel is 来人来访, with the customer's confirmation shown at once
+    expect(clerk.locator('[name="channel"]')).to_have_value("visit")
+    clerk.check("#id_visit_confirmed")
+
     # when the content is typed and Ctrl+Enter pressed in it
     clerk.fill("#id_content", "客户称外购充值卡密码已被使用，要求查明。")
     shot(clerk, f"30-intake-by-keyboard-{width}")

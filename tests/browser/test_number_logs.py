@@ -92,6 +92,7 @@ def test_a_browser_intake_leaves_no_number_in_the_access_log(cast, browser, logg
         page.locator(f'[data-category-id="{world.category.id}"]').click()
         expect(page.locator("#scripts")).to_contain_text(cast.script_text)
         page.fill('textarea[name="content"]', "客户称充值卡被盗用。")
+        page.check("#id_visit_confirmed")  # a hall's walk-in (来人来访)
         page.click("#intake-form button[type=submit]")
         page.wait_for_url(re.compile(r"/orders/\d+/$"))
         shot(page, "10-intake-no-number-in-logs")

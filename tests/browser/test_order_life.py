@@ -61,6 +61,7 @@ def test_club_complaint_from_intake_to_close(cast, open_as, shot):
     expect(clerk.locator("[data-picked-category]")).to_contain_text(world.category.name)
     expect(clerk.locator("#scripts [data-script]")).to_contain_text(cast.script_text)
     clerk.fill("#id_content", "客户称外购充值卡密码已被使用，要求查明。")
+    clerk.check("#id_visit_confirmed")  # at a hall the channel is 来人来访, its confirmation shown at once
     shot(clerk, "02-intake-club-customer")
     clerk.click("button:has-text('受理')")
     clerk.wait_for_url(ORDER_URL)

@@ -28,6 +28,7 @@ def test_a_handler_finds_a_newly_dispatched_order_to_claim(cast, open_as, shot, 
     world = cast.world
     order = work_order_at(OrderState.DISPATCHED, world=world)
     handler = open_as(world.handler, width)
+    assert_fits(handler, "dashboard")
 
     handler.locator('nav [data-queue="to_claim"]').click()
     row = handler.locator(f'tr[data-order="{order.number}"]')

@@ -48,9 +48,9 @@ def test_an_order_in_a_refusing_state_is_named_and_the_input_kept(world, login, 
     response = client.post(
         "/orders/supervise/",
         {"action": "reassign", "orders": [first.id, replied.id], "assignee": world.handler_peer.id,
-         "note": "原处理人休假，改派", "due_at": due, "next": QUEUE},
+         "note": "原处理人休假，改派", "due_at": due, "next": QUEUE, "at": "supervise-form"},
     )  # fmt: skip
-    assert response.status_code == 302 and response["Location"] == QUEUE
+    assert response.status_code == 302 and response["Location"] == QUEUE + "#supervise-form"  # back at the form
     page = client.get(QUEUE).content.decode()
 
     # then nothing changed, the refused order is named and marked, and everything entered is still there

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import BusinessItem, CallReason, Customer
+from org.models import OrgUnit
 
 from ..models import Attachment, Channel, HandlingMethod, OrderType, Urgency
 from ..models.choices import ExternalSource
@@ -107,6 +108,13 @@ class IntakeForm(forms.Form):
         units = user.org_units.filter(is_active=True).order_by("id")
         self.fields["accepting_unit"].queryset = units
         self.fields["accepting_unit"].empty_label = None
+        # Defaults from the user's unit (issue 13 §2): at a hall or outlet the customer is at the counter (来人来访,
+        # whose confirmation is then shown at once), and most customers belong to the hall's own city.
+        unit = units.first()
+        if unit is not None and unit.kind in (OrgUnit.Kind.HALL, OrgUnit.Kind.PARTNER):
+            self.fields["channel"].initial = Channel.VISIT
+        if unit is not None and unit.city:
+            self.fields["customer_home_city"].initial = unit.city
         extensions = ", ".join(f".{ext}" for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS)
         self.fields["attachments"].widget.attrs["accept"] = extensions
         self.fields["accepted_number"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})

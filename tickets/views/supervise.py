@@ -62,6 +62,7 @@ def _back(request) -> str:
 
 KEPT = "supervise_kept"  # the session key of a refused form's input, read once by the page it returns to
 KEPT_FIELDS = ("action", "note", "assignee", "unit", "due_at")
+ANCHORS = {"supervise-form", "supervise"}  # the queue's bulk form, the order page's panel
 
 
 def _field_errors(exc) -> dict[str, list[str]]:
@@ -98,7 +99,10 @@ def _refused(request, errors: dict[str, list[str]], *, refused_ids=()) -> HttpRe
         "refused": [int(pk) for pk in refused_ids],
         "at": time.time(),
     }
-    return redirect(back)
+    # Back at the form itself, whose errors and kept input are what the user looks at next (on a phone the bulk
+    # form is below the whole list).
+    anchor = request.POST.get("at", "")
+    return redirect(back + (f"#{anchor}" if anchor in ANCHORS else ""))
 
 
 @login_required
