@@ -20,7 +20,13 @@ A queue page costs a fixed number of queries: count, the page's ids, its rows, t
 the category labels (and the follow-ups' tab counts). The page is cut from a query of ids alone, and only its
 25 rows are read whole: with every column and join in the one query, the planner may join the whole open
 table to the few overdue or warned clocks before sorting. Whether a row is overdue or at risk is read from
-the page's clocks, not computed for every candidate row of the queue."""
+the page's clocks, not computed for every candidate row of the queue.
+
+"The next deadline" is `WorkOrder.next_due_at`: the earliest due time of the order's live (running or overdue)
+clocks, kept by database triggers on the clocks table (tickets 0016), so a queue sorts a column instead of
+computing a subquery for every candidate row. The callback, overdue and at-risk queues sort by their own clocks
+(the callback clock; the overdue ones; the warned running ones): those stay subqueries, over the few rows of
+their state or condition."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,13 +89,14 @@ def _open_in(user) -> QuerySet[WorkOrder]:
     return work_order_visible_base(user=user).filter(state__in=OrderState.open_states())
 
 
+def _live_due() -> F:
+    """The first due time of the order's live clocks: the column the clock triggers keep (tickets 0016)."""
+    return F("next_due_at")
+
+
 def _follow_ups(user):
     # R-WO-9: what the user accepted stays on their list until it is closed, wherever it went.
-    return _open_in(user).filter(accepted_by=user).annotate(next_due=_next_due(state__in=ClockState.live()))
-
-
-def _live_due():
-    return _next_due(state__in=ClockState.live())
+    return _open_in(user).filter(accepted_by=user).annotate(next_due=_live_due())
 
 
 # R-WO-9 follow-ups, by what needs the first-contact owner now (the tabs of the follow-ups page).
@@ -274,8 +281,8 @@ SORTS: dict[str, tuple] = {
 def queue_ordering(*, sort: str = "", now=None, queue: "Queue | None" = None) -> tuple:
     """The ORDER BY of a queue: a whitelisted column sort; else the queue's own (the dispatch desk: R-SP-5 as
     its index reads it); else overdue first (longest first), then priority (R-SP-5), then the nearest deadline,
-    then the oldest. The rank folds "overdue" and the priority into one key, so the next-deadline subquery is
-    evaluated twice per candidate row, not four times."""
+    then the oldest. The rank folds "overdue" and the priority into one key (where `next_due` is still a
+    subquery, it is evaluated twice per candidate row, not four times)."""
     if sort in SORTS:
         return SORTS[sort]
     if queue is not None and queue.default_order:

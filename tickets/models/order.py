@@ -22,6 +22,10 @@ from .choices import (
 )
 
 S = OrderState
+# What a queue filters (the visibility rule's columns, the state) and sorts by (order_open_rows_idx).
+QUEUE_COLUMNS = [
+    "accepting_unit", "handling_unit", "accepted_by", "assignee", "state", "priority", "accepted_at", "next_due_at"
+]  # fmt: skip
 
 
 class WorkOrder(ConcurrentTransitionMixin, models.Model):
@@ -113,6 +117,11 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cycle = models.PositiveSmallIntegerField(_("dispatch cycle"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Issue 13 §3: the earliest due time of the order's running and overdue clocks (NULL: none), what every queue
+    # sorts by. Kept by the database, not by the services: triggers on the clocks table recompute it in the
+    # statement that inserts, stops, moves or deletes a clock, and a trigger on this table recomputes any other
+    # value written to it (a save() of a stale copy), on PostgreSQL and SQLite alike (tickets 0016).
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("work order")
@@ -132,19 +141,20 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handling_unit", "state"], name="order_handling_unit_idx"),
             models.Index(fields=["accepted_by", "state"], name="order_first_owner_idx"),
             models.Index(fields=["accepted_at"], name="order_accepted_at_idx"),
-            # R-SP-2 detection at every complaint's creation: the scope's complaints waiting for dispatch within
-            # the window, a range of this small index (only waiting complaints), whatever the table's size.
-            models.Index(
-                fields=["category", "skill_group", "accepted_at"],
-                name="order_batch_scope_idx",
-                condition=models.Q(order_type="complaint", state="accepted"),
-            ),
             # The visibility rule's four columns (SPEC §1) beside the key: the dashboard's clock aggregates check
             # the orders a user sees from this narrow index instead of the order rows (index-only scan).
             models.Index(
                 fields=["id"],
                 include=["accepting_unit", "handling_unit", "accepted_by", "assignee"],
                 name="order_visibility_idx",
+            ),
+            # The open orders with what the queues filter and sort by (issue 13 §3): a queue of thousands of open
+            # rows, its count and the overdue / at-risk joins to the clocks read this index alone (index-only scan).
+            models.Index(
+                fields=["id"],
+                include=QUEUE_COLUMNS,
+                name="order_open_rows_idx",
+                condition=~models.Q(state="closed"),
             ),
         ]
         permissions = [
