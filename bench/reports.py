@@ -1,19 +1,23 @@
 """Benchmark of the reports (issue 14 §3, R-RP-1) at a year of data. Prints numbers; asserts only that the tallied
 report equals a direct count of the raw rows for one month.
 
-    .venv/bin/python bench/reports.py [--orders 1000000] [--repeat 5]
+    .venv/bin/python bench/reports.py [--orders 1000000] [--repeat 5] [--keep] [--profile]
 
 1. fills its own PostgreSQL database (BENCH_REPORTS_DATABASE_URL, default …/wo_reports_bench; the name must
    contain "bench"; dropped and recreated) with `--orders` orders spread over the 12 months before today, with
    their clocks (dispatch and handling, one in ten breached), callbacks and urges, by COPY;
-2. counts every finished day into the daily tallies (what beat does once a day);
+2. counts every finished day into the daily tallies (what beat does once a day), then ANALYZE (as autovacuum
+   would soon after; `--keep` reuses the database of a previous run and skips 1);
 3. times, in-process through the whole Django stack (middleware, view, template), the median of `--repeat` runs:
    the year report of the whole branch (target ≤ 1 s), a month report of one hall (≤ 300 ms) and the XLSX
-   export of the year (≤ 10 s).
+   export of the year (≤ 10 s); `--profile` prints the year report's slowest SQL statements and its cProfile.
 
-Measured (2 shared CPUs, other helpers' tests running): fill 982 s, tallying 365 days 482 s; year report of the
-branch 1.39 s median (OVER the 1 s target: reading 12 months of order rows ~0.86 s and the year's 138k exact
-lateness values ~1.0 s cold), a hall's month 141 ms, the year's XLSX 1.15 s; the year from raw rows 10.1 s."""
+Measured (2 shared CPUs, other helpers' tests running): fill 302 s, tallying 365 days 197 s. Before the median
+moved into SQL (the code before 5e90687, same analyzed data, load 3–4): year report of the branch 1.39 s median
+(OVER the 1 s target), a hall's month 119 ms, the year's XLSX 1.26 s. After (load 2.3–3.0): year report 427 ms
+median (ok), a hall's month 97 ms, the year's XLSX 376 ms; the year from raw rows 11 s. `--profile` (load ~4):
+of the year report's SQL the median lateness is ~120–270 ms (one percentile_cont statement), the order and
+callback sums 50–85 ms each; Python and the template ~90 ms."""
 
 import argparse
 import io

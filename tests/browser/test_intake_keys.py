@@ -36,6 +36,9 @@ def test_a_walk_in_accepted_by_keyboard_with_no_failed_submit(cast, open_as, sho
     # then the card is loaded and nothing was submitted
     expect(clerk.locator("[data-customer-card]")).to_contain_text("赵女士")
     assert clerk.url.endswith("/orders/new/") and not WorkOrder.objects.exists()
+    # in the order of the conversation: the card comes before the category (beside the form, or under the number)
+    card, search = (clerk.locator(s).bounding_box()["y"] for s in (".intake__card", "#category-search"))
+    assert card < search, (card, search)
 
     # when they search the category and move with the arrows, Enter picks the highlighted leaf
     clerk.fill("#category-search", "充值卡")

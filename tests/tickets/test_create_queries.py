@@ -5,16 +5,18 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from complaints.models import Customer
 from deadlines.policies import clock_policies_seed
 from deadlines.selectors import calendar_cache_clear
 from deadlines.services import calendar_seed_defaults, holiday_seed_from_chinese_calendar
 from org.tokens import api_token_issue
-from tests.factories import CITY, CustomerFactory, category_leaf, work_order_at
+from tests.factories import CITY, CustomerFactory, UserFactory, category_leaf, work_order_at
 from tickets.models import OrderNumberSequence, OrderState, WorkOrder
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +117,56 @@ def test_the_created_answer_of_an_order_closed_on_the_spot_is_its_detail_too(fro
 
     assert created.json() == front.get(f"{ORDERS}{created.json()['id']}/").json()
     assert WorkOrder.objects.get(pk=created.json()["id"]).clocks.filter(state="running").count() == 0
+
+
+def test_each_creating_request_answers_with_its_own_users_detail(world):
+    # the created detail's serializer is built once per thread and reused: nothing of one request's user (allowed
+    # transitions, visibility) or order may reach the next one's answer
+    clients = []
+    for user in (world.clerk, world.store_manager, world.clerk):
+        _, key = api_token_issue(user=user)
+        clients.append(APIClient(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en"))
+    network = category_leaf(top="网络质量", leaf="室内无信号")
+
+    for i, client in enumerate(clients):
+        category = network if i == 1 else world.category
+        created = client.post(ORDERS, body(world, f"1370000002{i}", category=category.id), format="json")
+        assert created.status_code == 201, created.content
+
+        assert created.json() == client.get(f"{ORDERS}{created.json()['id']}/").json()
+
+
+def test_a_permission_given_to_the_user_directly_counts_as_one_of_a_role(world):
+    # the creation loads the user's permissions in one statement: their own and their groups' (ModelBackend's two)
+    clerk = UserFactory(username="direct_clerk", units=[world.clerk.org_units.first()])
+    _, key = api_token_issue(user=clerk)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {key}", HTTP_ACCEPT_LANGUAGE="en")
+    assert client.post(ORDERS, body(world, "13700000031"), format="json").status_code == 403
+
+    clerk.user_permissions.add(Permission.objects.get(codename="add_workorder", content_type__app_label="tickets"))
+
+    assert client.post(ORDERS, body(world, "13700000031"), format="json").status_code == 201
+
+
+def test_a_known_customer_keeps_its_card_and_gets_what_it_lacked(front, world):
+    # the customer row is registered or locked in one statement on PostgreSQL: a known number's card is not
+    # overwritten by the clerk's input, a blank of it is filled, and no second customer appears
+    CustomerFactory(number="13700000041", name="王女士", home_city=CITY, brand="")
+    payload = body(world, "13700000041", customer={"home_city": "广州", "name": "王某", "brand": "全球通"})
+
+    created = front.post(ORDERS, payload, format="json")
+
+    assert created.status_code == 201, created.content
+    customer = Customer.objects.get(number="13700000041")
+    assert (customer.name, customer.home_city, customer.brand) == ("王女士", CITY, "全球通")
+    assert created.json()["customer"] == customer.id and created.json()["customer_name"] == "王女士"
+
+
+def test_a_new_customer_is_registered_once_with_its_card(front, world):
+    created = front.post(ORDERS, body(world, "13700000051", customer={"home_city": CITY, "name": "赵先生"}),
+                         format="json")  # fmt: skip
+
+    assert created.status_code == 201, created.content
+    customer = Customer.objects.get(number="13700000051")
+    assert customer.name == "赵先生" and created.json()["customer"] == customer.id
+    assert WorkOrder.objects.get(pk=created.json()["id"]).customer_id == customer.id

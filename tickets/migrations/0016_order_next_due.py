@@ -138,7 +138,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("deadlines", "0008_reassign_events"),
-        ("tickets", "0014_routing_rules"),
+        ("tickets", "0015_batch_scope_index"),
     ]
 
     operations = [

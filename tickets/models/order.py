@@ -141,6 +141,13 @@ class WorkOrder(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["handling_unit", "state"], name="order_handling_unit_idx"),
             models.Index(fields=["accepted_by", "state"], name="order_first_owner_idx"),
             models.Index(fields=["accepted_at"], name="order_accepted_at_idx"),
+            # R-SP-2 detection at every complaint's creation: the scope's complaints waiting for dispatch within
+            # the window, a range of this small index (only waiting complaints), whatever the table's size.
+            models.Index(
+                fields=["category", "skill_group", "accepted_at"],
+                name="order_batch_scope_idx",
+                condition=models.Q(order_type="complaint", state="accepted"),
+            ),
             # The visibility rule's four columns (SPEC §1) beside the key: the dashboard's clock aggregates check
             # the orders a user sees from this narrow index instead of the order rows (index-only scan).
             models.Index(

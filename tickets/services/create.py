@@ -3,7 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -18,6 +20,7 @@ from org.models import OrgUnit
 from ..events import OrderEvent, order_event
 from ..models import Channel, HandlingMethod, OrderOrigin, OrderState, OrderType, Urgency, WorkOrder
 from ..permissions import order_visible_to
+from ..prepared import prepared_execute
 from ..reference import category_node, repeat_window, rules_cached, skill_group_for_city
 from .base import require
 from .numbering import order_number_next
@@ -99,12 +102,12 @@ def work_order_create(*, actor, intake: OrderIntake, attachment_count: int = 0) 
 def work_order_create_in_transaction(*, actor, intake: OrderIntake, attachment_count: int = 0) -> WorkOrder:
     """`work_order_create` for a caller that holds the transaction already (`work_order_accept`): no savepoint
     of its own (two statements fewer per creation). A ValidationError must roll the caller's transaction back."""
-    _permissions_load(actor)
+    units = _actor_load(actor)
     if not actor.has_perm("tickets.add_workorder"):
         raise PermissionDenied(_("You may not accept work orders."))
     now = timezone.now()
     errors: dict[str, list[str]] = {}
-    unit = _accepting_unit(actor=actor, unit_id=intake.accepting_unit_id, errors=errors)
+    unit = _accepting_unit(units=units, unit_id=intake.accepting_unit_id, errors=errors)
     _check_type_rules(intake=intake, errors=errors)
     _check_channel_and_flags(intake=intake, attachment_count=attachment_count, errors=errors)
     _check_times(intake=intake, now=now, errors=errors)
@@ -196,22 +199,69 @@ def work_order_create_in_transaction(*, actor, intake: OrderIntake, attachment_c
     return order
 
 
-def _permissions_load(actor) -> None:
-    """The actor's permissions in one query instead of ModelBackend's two (user + groups), into the cache
-    ModelBackend reads (`_perm_cache`, per user object, i.e. per request). Exact: nothing is kept longer."""
+def _actor_load(actor) -> list[OrgUnit]:
+    """The actor's units, and their permissions into the cache ModelBackend reads (`_perm_cache`, per user object,
+    i.e. per request), in ONE statement instead of three (ModelBackend's user and group permissions, the units):
+    a UNION ALL of the permission rows (no id) and the unit rows. Exact: nothing is kept longer than the request.
+    Plain SQL written once per process (`_actor_sql`) and prepared once per database session (`tickets.prepared`):
+    compiling the ORM's joins and planning them cost more than running them, and each round trip counts at a
+    hotline's peak (issue 12 §3)."""
     if hasattr(actor, "_perm_cache") or not actor.is_active or actor.is_superuser:
-        return
-    rows = (
-        Permission.objects.filter(Q(user=actor) | Q(group__user=actor))
-        .values_list("content_type__app_label", "codename")
-        .order_by()
-        .distinct()
+        return list(actor.org_units.all())
+    global _ACTOR_SQL  # noqa: PLW0603 - a per-process constant, made at the first use (models loaded)
+    _ACTOR_SQL = _ACTOR_SQL or _actor_sql()
+    with connection.cursor() as cursor:
+        prepared_execute(cursor, "tickets_intake_actor", _ACTOR_SQL, [actor.pk, actor.pk, actor.pk])
+        rows = cursor.fetchall()
+    actor._perm_cache = {f"{row[1]}.{row[2]}" for row in rows if row[0] is None}
+    return [_model_from_row(OrgUnit, row) for row in rows if row[0] is not None]
+
+
+def _model_from_row(model, row):
+    """An instance from a row of all its concrete columns in order, converted as the ORM converts them (the
+    backend's converters, e.g. SQLite's booleans, and the field's own from_db_value)."""
+    fields = model._meta.concrete_fields
+    values = []
+    for f, value in zip(fields, row, strict=True):
+        col = f.get_col(model._meta.db_table)
+        for convert in [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)]:
+            value = convert(value, col, connection)
+        values.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
+_ACTOR_SQL = ""
+
+
+def _actor_sql() -> str:
+    """SELECT the user's own and their groups' permissions (NULL, app_label, codename, NULL…) UNION ALL their
+    units' rows (every concrete column of OrgUnit, in order)."""
+    q = connection.ops.quote_name
+    user = get_user_model()
+    perm, ct, unit = Permission._meta, ContentType._meta, OrgUnit._meta
+    user_perms, user_groups = user.user_permissions.through._meta, user.groups.through._meta
+    group_perms, members = Group.permissions.through._meta, OrgUnit.members.through._meta
+
+    def col(meta, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    columns = unit.concrete_fields
+    padding = ", NULL" * (len(columns) - 3)
+    return (
+        f"SELECT NULL, ct.{col(ct, 'app_label')}, p.{col(perm, 'codename')}{padding} "  # noqa: S608 - our names
+        f"FROM {q(perm.db_table)} p JOIN {q(ct.db_table)} ct ON ct.{q(ct.pk.column)} = p.{col(perm, 'content_type')} "
+        f"WHERE p.{q(perm.pk.column)} IN (SELECT up.{col(user_perms, 'permission')} FROM {q(user_perms.db_table)} up "
+        f"WHERE up.{col(user_perms, 'user')} = %s UNION SELECT gp.{col(group_perms, 'permission')} "
+        f"FROM {q(group_perms.db_table)} gp JOIN {q(user_groups.db_table)} ug "
+        f"ON ug.{col(user_groups, 'group')} = gp.{col(group_perms, 'group')} WHERE ug.{col(user_groups, 'user')} = %s) "
+        f"UNION ALL SELECT {', '.join(f'u.{q(f.column)}' for f in columns)} FROM {q(unit.db_table)} u "
+        f"JOIN {q(members.db_table)} m ON m.{col(members, 'orgunit')} = u.{q(unit.pk.column)} "
+        f"WHERE m.{col(members, 'user')} = %s"
     )
-    actor._perm_cache = {f"{app}.{codename}" for app, codename in rows}
 
 
-def _accepting_unit(*, actor, unit_id, errors) -> OrgUnit | None:
-    units = {u.id: u for u in actor.org_units.all()}
+def _accepting_unit(*, units: list[OrgUnit], unit_id, errors) -> OrgUnit | None:
+    units = {u.id: u for u in units}
     if unit_id is None:
         if not units:
             errors["accepting_unit"] = [_("You belong to no unit; ask an administrator to add you to one.")]
@@ -440,9 +490,7 @@ def _customer_defaults(intake: OrderIntake) -> dict:
 
 def _customer_locked(*, intake: OrderIntake, errors) -> tuple[Customer | None, bool]:
     """(customer, created by this transaction): the accepted number's customer row (R-WO-2), registered if new,
-    and row-locked until commit. As `complaints.services.customer_get_or_create`, without a savepoint: SELECT …
-    FOR NO KEY UPDATE; for a new number INSERT … ON CONFLICT DO NOTHING and the SELECT again (a concurrent
-    registration of the same number waits on the unique index, then finds the row)."""
+    and row-locked until commit. As `complaints.services.customer_get_or_create`, without a savepoint."""
     number = normalize_number(intake.accepted_number or "")
     try:
         validate_phone_number(number)
@@ -450,13 +498,10 @@ def _customer_locked(*, intake: OrderIntake, errors) -> tuple[Customer | None, b
         errors["accepted_number"] = exc.messages
         return None, False
     defaults = _customer_defaults(intake)
-    locked = Customer.objects.select_for_update(no_key=True)
-    customer, created = locked.filter(number=number).first(), False
-    if customer is None:
-        fresh = Customer(number=number, **defaults)
-        created = _customer_register(fresh)
-        # Not ours: another transaction registered the number since the SELECT; wait for it and take its row.
-        customer = fresh if created else locked.get(number=number)
+    if connection.vendor == "postgresql":
+        customer, created = _customer_upsert(Customer(number=number, **defaults))
+    else:
+        customer, created = _customer_select_or_register(number=number, defaults=defaults)
     if not created:
         # What the clerk learnt fills what the record lacks; it never overwrites what is there.
         missing = {k: v for k, v in defaults.items() if not getattr(customer, k)}
@@ -464,6 +509,43 @@ def _customer_locked(*, intake: OrderIntake, errors) -> tuple[Customer | None, b
             for name, value in missing.items():
                 setattr(customer, name, value)
             customer.save(update_fields=list(missing))
+    return customer, created
+
+
+def _customer_upsert(fresh: Customer) -> tuple[Customer, bool]:
+    """PostgreSQL: the number's customer row, registered if new, row-locked until commit, in ONE statement (issue
+    12 §3: the SELECT … FOR NO KEY UPDATE and the INSERT were two for every new number). INSERT … ON CONFLICT
+    (number) DO UPDATE: a known number's row is locked as an UPDATE of a non-key column locks it (FOR NO KEY UPDATE,
+    as before: the orders' foreign-key checks on it do not wait) and returned; the "update" writes created_at's own
+    value (no index holds it: a HOT update). A concurrent registration of the same number waits on the unique index,
+    then takes this branch. `xmax = 0` on the returned row: this statement inserted it."""
+    meta = Customer._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(fresh, add=True), connection) for f in fields]
+    q = connection.ops.quote_name
+    created_at = q(meta.get_field("created_at").column)
+    sql = (
+        f"INSERT INTO {q(meta.db_table)} AS c ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608 - our names
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({q(meta.get_field('number').column)}) "
+        f"DO UPDATE SET {created_at} = c.{created_at} "
+        f"RETURNING {', '.join(q(f.column) for f in meta.concrete_fields)}, (c.xmax = 0)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        *row, inserted = cursor.fetchone()
+    return _model_from_row(Customer, row), bool(inserted)
+
+
+def _customer_select_or_register(*, number: str, defaults: dict) -> tuple[Customer, bool]:
+    """Elsewhere (SQLite): SELECT … FOR NO KEY UPDATE; for a new number INSERT … ON CONFLICT DO NOTHING and the
+    SELECT again (a concurrent registration of the same number waits on the unique index, then finds the row)."""
+    locked = Customer.objects.select_for_update(no_key=True)
+    customer, created = locked.filter(number=number).first(), False
+    if customer is None:
+        fresh = Customer(number=number, **defaults)
+        created = _customer_register(fresh)
+        # Not ours: another transaction registered the number since the SELECT; wait for it and take its row.
+        customer = fresh if created else locked.get(number=number)
     return customer, created
 
 
