@@ -9,11 +9,11 @@ front-line user (one hall) and as a dispatcher (branch level: sees every order).
 What it does:
   1. drops and recreates the database of BENCH_SEARCH_DATABASE_URL (default
      postgres://postgres@127.0.0.1:5432/workorders_search_bench; its name must contain "bench"), migrates (the
-     pg_trgm GIN indexes of tickets 0011 included), loads reference and demo data;
+     GIN indexes of tickets 0011 and 0017 included), loads reference and demo data;
   2. inserts --customers customers (Chinese names) and --total orders by INSERT … SELECT generate_series in
      batches of 100,000 (accepted over 720 days in the order of their ids, as a real table fills; numbers,
      three halls and the hotline accepting, 30 % open, 2 phrases of request text
-     each from a vocabulary of 60) with the trigram indexes dropped, builds them, then VACUUM ANALYZE;
+     each from a vocabulary of 60) with the search's GIN indexes dropped, builds them, then VACUUM ANALYZE;
   3. times POST /api/v1/search/ in-process (Django test Client, DEBUG off) --runs times per query and user after
      one warm-up: the whole request — the ranked hits, the page's rows and clocks, serialization;
   4. prints p50/p95/max per query and user, and EXPLAIN (ANALYZE, BUFFERS) of the queries of the slowest.
@@ -67,6 +67,8 @@ QUERIES = [
     ("content, 2 characters (掉线)", "掉线"),
     ("content, 4 characters (充值卡被)", "充值卡被"),
     ("content, rare (物联网卡)", "物联网卡"),
+    ("content, 2 characters, common (宽带)", "宽带"),
+    ("content, nobody wrote it (卫星电话)", "卫星电话"),
 ]
 USERS = ("front_line", "dispatcher")
 
@@ -226,31 +228,42 @@ def terms() -> dict[str, str]:
 
 
 def explain(user, text: str) -> str:
-    """EXPLAIN (ANALYZE, BUFFERS) of each query the search runs for `text` (one per kind of match)."""
+    """EXPLAIN (ANALYZE, BUFFERS) of each query the search for `text` runs for the hits (one per kind of match, the
+    words of the request one per window of time)."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    from tickets.search import SEARCH_HITS_MAX, order_search_tiers, search_term_parse
+    from tickets.search import order_search_best, search_term_parse
 
+    with CaptureQueriesContext(connection) as captured:
+        order_search_best(user=user, term=search_term_parse(text))
     out = []
-    for rank, ids in order_search_tiers(user=user, term=search_term_parse(text)):
-        sql, params = ids[:SEARCH_HITS_MAX].query.sql_with_params()
+    for query in captured.captured_queries:
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-            out.append(f"-- rank {rank}\n" + "\n".join(row[0] for row in cursor.fetchall()))
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            out.append(f"-- {query['sql'][:300]}\n" + "\n".join(row[0] for row in cursor.fetchall()))
     return "\n".join(out)
 
 
-def trigram_indexes(create: bool) -> None:
-    """Drop the trigram indexes before the bulk load and build them after: maintaining three GIN indexes row by row
-    triples the load."""
+def search_indexes(create: bool) -> None:
+    """Drop the search's GIN indexes before the bulk load and build them after: maintaining them row by row triples
+    the load. The numbers' trigram indexes of tickets 0011 and the content's bigram index of tickets 0017 (which
+    drops 0011's trigram index of the content)."""
     import importlib
 
-    indexes = importlib.import_module("tickets.migrations.0011_search_trigram").INDEXES
-    for name, column in indexes.items():
+    trigrams = importlib.import_module("tickets.migrations.0011_search_trigram").INDEXES
+    bigrams = importlib.import_module("tickets.migrations.0017_search_bigrams")
+    for name, column in trigrams.items():
+        if name == bigrams.TRIGRAM_INDEX:
+            continue
         if create:
             execute(f"CREATE INDEX IF NOT EXISTS {name} ON tickets_workorder USING gin ({column} gin_trgm_ops)")
         else:
             execute(f"DROP INDEX IF EXISTS {name}")
+    if create:
+        execute(bigrams.INDEX_SQL.replace(" CONCURRENTLY", ""))
+    else:
+        execute(f"DROP INDEX IF EXISTS {bigrams.INDEX_NAME}")
 
 
 def main() -> int:
@@ -288,12 +301,12 @@ def main() -> int:
         customers_fill(args.customers)
         say(f"reference + demo data and {args.customers:,} customers in {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
-        trigram_indexes(create=False)
+        search_indexes(create=False)
         orders_fill(args.total, args.customers)
         say(f"{args.total:,} orders in {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
-        trigram_indexes(create=True)
-        say(f"trigram indexes (tickets 0011) built in {time.perf_counter() - t0:.1f} s")
+        search_indexes(create=True)
+        say(f"search indexes (tickets 0011, 0017) built in {time.perf_counter() - t0:.1f} s")
         t0 = time.perf_counter()
         execute("VACUUM ANALYZE")
         say(f"VACUUM ANALYZE in {time.perf_counter() - t0:.1f} s")

@@ -10,15 +10,17 @@ A search term is read as what it looks like:
 - any text → the customer's name (rank 2) and the words of the request (rank 3).
 An order found several ways takes its best rank; within a rank the newest come first.
 
-PostgreSQL answers the substring conditions from the pg_trgm GIN indexes of migration 0011 (content, accepted and
-contact numbers); SQLite (development) scans with LIKE. The ids are one query per kind of match (`order_search_best`);
-the rows of a page are read in one more, with their live clocks (a fixed number of queries whatever the page)."""
+PostgreSQL answers the words of the request from the GIN index of their 2-character pieces (bigrams, the standard
+index for Chinese text: a two-character word, the commonest term, has no trigram; migration 0017) and the numbers'
+and names' substrings from the pg_trgm GIN indexes of migration 0011; SQLite (development) scans with LIKE. The ids
+are one query per kind of match (`order_search_best`; the words a few, by windows of time); the rows of a page are
+read in one more, with their live clocks (a fixed number of queries whatever the page)."""
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 
-from django.db.models import Case, F, IntegerField, Lookup, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, Func, IntegerField, Lookup, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from django.utils.translation import gettext as _
 from complaints.models import Customer
 from complaints.numbers import FIXED_LINE_RE, MOBILE_RE, normalize_number
 from deadlines.clock_models import Clock, ClockState
+from org.selectors import user_is_branch_level, user_scope_unit_ids
 
 from .models import FinalReply, OrderState, WorkOrder
 from .selectors import orders_with_urges, work_order_visible_base
@@ -35,13 +38,22 @@ ORDER_NUMBER_RE = re.compile(r"^[A-Za-z]{1,4}\d{4,}$")
 SUFFIX_RE = re.compile(r"^\d{4,10}$")
 # Customers matched by name per search: a common name ("王") must not turn the query into a list of thousands.
 NAME_MATCHES_MAX = 200
-CONTENT_TERM_MIN = 2  # one character matches half the table and no trigram index can serve it
+CONTENT_TERM_MIN = 2  # one character matches half the table and has no bigram
 # The best hits a search returns: fetched in one query (no separate COUNT over every match of a common word),
 # then paged. Nobody reads past the first pages of a search; a longer list asks for a sharper term.
 SEARCH_HITS_MAX = 500
 CONTENT_RANK = 3
-# How far back each query for words of the request reaches (the last one: all the rest).
-CONTENT_PERIODS = (timedelta(days=31), timedelta(days=366), None)
+# Words of the request are read newest first by windows of accepted time: a common word fills the list from the
+# last days' matches without reading the hundred thousand older ones (every candidate the index names costs a read
+# of its row). The first window is short; each next one is sized from the matches per day found so far, and after
+# CONTENT_WINDOWS_MAX of them (or three years) one query takes all the rest.
+CONTENT_FIRST_WINDOW = timedelta(days=3)
+CONTENT_WINDOWS_MAX = 6
+CONTENT_WINDOW_MARGIN = 1.5
+CONTENT_WINDOW_DAYS_MAX = 1100  # windows reach back three years at most; one query takes the rest
+# The index's tokens (migration 0017): its columns, and the day its day tokens count from.
+TOKEN_COLUMNS = ("content", "accepted_at", "accepting_unit_id", "handling_unit_id", "accepted_by_id", "assignee_id")
+TOKEN_EPOCH = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -60,29 +72,60 @@ class SearchTerm:
 class TextContains(Lookup):
     """`column ILIKE '%text%'` on PostgreSQL — the form a pg_trgm GIN index answers (Django's `icontains` is
     `UPPER(column) LIKE UPPER(…)`, which no index on the column serves); LIKE elsewhere (SQLite's LIKE ignores
-    the case of ASCII letters). Used as an expression: `TextContains(F("content"), "掉线")`."""
+    the case of ASCII letters). Used as an expression: `TextContains(F("name"), "欧阳娜")`."""
 
     lookup_name = "text_contains"
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value, connection):
-        if self._without_trigrams(connection):
-            return "%s", [value]
         return "%s", [f"%{connection.ops.prep_for_like_query(value)}%"]
-
-    def _without_trigrams(self, connection) -> bool:
-        """Under 3 characters a pattern has no trigram: pg_trgm would then read its whole index (every row) before
-        rechecking, slower than reading the table; strpos() keeps the planner off the index (and, unlike lower(),
-        costs nothing per row: two letters of a Latin word then match their case exactly — Chinese has none)."""
-        return connection.vendor == "postgresql" and len(self.rhs) < 3
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        if self._without_trigrams(connection):
-            return f"strpos({lhs}, {rhs}) > 0", [*lhs_params, *rhs_params]
         operator = "ILIKE" if connection.vendor == "postgresql" else "LIKE"
         return f"{lhs} {operator} {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
+class SearchTokensMatch(Func):
+    """On PostgreSQL, the orders the GIN index of migration 0017 names for a term: `tickets_search_tokens(…) @>
+    tickets_bigrams(term)` (every 2-character piece of the term, lower case) `&& days` (accepted on one of these
+    days, if given) `&& visible` (one of the visibility rule's units or people, if given), in one index scan — a
+    filter before the exact conditions (ILIKE, time, visibility), which stay. Elsewhere no condition (SQLite scans)."""
+
+    function = "tickets_search_tokens"
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, term: str, *, days=(), visible=()):
+        super().__init__(*(F(column) for column in TOKEN_COLUMNS))
+        self.term, self.days, self.visible = term, list(days), list(visible)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        tokens, tokens_params = super().as_sql(compiler, connection, **extra_context)
+        sql, params = f"{tokens} @> tickets_bigrams(%s)", [*tokens_params, self.term]
+        for group in (self.days, self.visible):
+            if group:
+                sql, params = f"{sql} AND {tokens} && %s::text[]", [*params, *tokens_params, group]
+        return f"({sql})", params
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "1 = 1", []
+
+
+def _day_tokens(since, until) -> list[str]:
+    """The index's tokens of the UTC days from `since` to `until`, both included (migration 0017)."""
+    first, last = since.astimezone(UTC).date(), until.astimezone(UTC).date()
+    return [f"@d{(first - TOKEN_EPOCH).days + n}" for n in range((last - first).days + 1)]
+
+
+def _visible_tokens(user) -> list[str]:
+    """The index's tokens of what makes an order visible to `user` (SPEC §1, `order_visibility_q`: the units of
+    their scope accepting or handling it, or them accepting or holding it); none for branch level (sees all)."""
+    if user_is_branch_level(user=user):
+        return []
+    units = sorted(user_scope_unit_ids(user=user))
+    return [*(f"@a{u}" for u in units), *(f"@h{u}" for u in units), f"@b{user.pk}", f"@s{user.pk}"]
 
 
 def search_term_errors(raw: str) -> list[str]:
@@ -141,24 +184,67 @@ def order_search_best(*, user, term: SearchTerm, limit: int = SEARCH_HITS_MAX) -
     """The best `limit` (id, rank) hits of the orders `user` may see, in order: what the pages of the results are
     cut from. One query per kind of match, best kind first, each newest first and cut at what is still missing,
     so that the weaker kinds are not read once the better ones fill the list. Words of the request are looked up
-    by periods, newest first (`CONTENT_PERIODS`): a common word fills the list from last month's matches without
-    fetching the hundred thousand older ones; a rare word costs one more query per period."""
+    by windows of accepted time, newest first (`_content_windows`)."""
     hits: list[tuple[int, int]] = []
-    now = timezone.now()
     for rank, ids in order_search_tiers(user=user, term=term):
-        periods = CONTENT_PERIODS if rank == CONTENT_RANK else (None,)
-        newer_than = None
-        for period in periods:
-            if len(hits) >= limit:
-                return hits
-            since = now - period if period is not None else None
-            part = ids.filter(accepted_at__lt=newer_than) if newer_than is not None else ids
-            part = part.filter(accepted_at__gte=since) if since is not None else part
-            if hits:
-                part = part.exclude(id__in=[pk for pk, _rank in hits])  # found by a better kind already
-            hits += [(pk, rank) for pk in part[: limit - len(hits)]]
-            newer_than = since
+        if len(hits) >= limit:
+            break
+        if rank == CONTENT_RANK:
+            hits += _content_windows(ids, term=term.text, visible=_visible_tokens(user), hits=hits, limit=limit)
+        else:
+            hits += [(pk, rank) for pk in _not_found_yet(ids, hits)[: limit - len(hits)]]
     return hits
+
+
+def _not_found_yet(ids: QuerySet, hits: list[tuple[int, int]]) -> QuerySet:
+    return ids.exclude(id__in=[pk for pk, _rank in hits]) if hits else ids  # found by a better kind already
+
+
+def _content_windows(ids: QuerySet, *, term: str, visible: list[str], hits, limit: int) -> list[tuple[int, int]]:
+    """The content matches (`ids`, newest first) that fill `hits` up to `limit`, read window by window backwards
+    from now: CONTENT_FIRST_WINDOW, then sized by the matches per day so far (with a margin, at least twice the
+    last; four times the last after an empty one), each looked up in the index by the term's bigrams, the window's
+    days and what makes an order visible to the user (`visible`); the last query takes the rest. A first window
+    without a match asks whether the word has at most the missing number of matches at all (a rare word, a number
+    or a name nobody wrote in a request): then those are the answer."""
+    found: list[tuple[int, int]] = []
+    now = timezone.now()
+    newer_than, window = None, CONTENT_FIRST_WINDOW
+    for _step in range(CONTENT_WINDOWS_MAX):
+        since = (newer_than or now) - window
+        # the first window's days reach into tomorrow (UTC): an order accepted a moment "in the future" by a clock
+        days = _day_tokens(since, newer_than or now + timedelta(days=1))
+        part = ids.filter(SearchTokensMatch(term, days=days, visible=visible), accepted_at__gte=since)
+        part = part.filter(accepted_at__lt=newer_than) if newer_than is not None else part
+        found += [(pk, CONTENT_RANK) for pk in _not_found_yet(part, hits)[: limit - len(hits) - len(found)]]
+        newer_than = since
+        missing = limit - len(hits) - len(found)
+        if missing <= 0:
+            return found
+        if not found and _step == 0:
+            few = _all_if_few(ids.filter(SearchTokensMatch(term, visible=visible)), hits=hits, missing=missing)
+            if few is not None:
+                return few  # a rare word (or none): every match in one query
+        if found:
+            per_day = len(found) / ((now - since) / timedelta(days=1))
+            window = max(window * 2, timedelta(days=CONTENT_WINDOW_MARGIN * missing / per_day))
+        else:
+            window *= 4
+        if now - since + window > timedelta(days=CONTENT_WINDOW_DAYS_MAX):
+            break  # so few matches a day that the rest are few: one query
+    rest = ids.filter(SearchTokensMatch(term, visible=visible), accepted_at__lt=newer_than)
+    return found + [(pk, CONTENT_RANK) for pk in _not_found_yet(rest, hits)[: limit - len(hits) - len(found)]]
+
+
+def _all_if_few(ids: QuerySet, *, hits, missing: int) -> list[tuple[int, int]] | None:
+    """Every match of `ids`, newest first, if there are no more than `missing` (None if there are more): one query,
+    unordered, that stops reading at `missing` + 1 rows, sorted here."""
+    rows = list(
+        _not_found_yet(ids, hits).order_by().values_list("id", Coalesce("accepted_at", "received_at"))[: missing + 1]
+    )
+    if len(rows) > missing:
+        return None
+    return [(pk, CONTENT_RANK) for pk, _at in sorted(rows, key=lambda row: (row[1], row[0]), reverse=True)]
 
 
 def order_search_tiers(*, user, term: SearchTerm) -> list[tuple[int, QuerySet]]:

@@ -1,6 +1,8 @@
 """Issue 13 §1: the search over every order a user may see, in any state — by order number, full number or its
 last digits, customer name and words of the request — ranked, and never with a full number in a URL (R-SEC-2)."""
 
+from datetime import UTC, date
+
 import pytest
 from django.test import Client
 
@@ -215,3 +217,103 @@ def test_a_two_character_name_is_found_by_its_start(world):
     assert found(world.clerk, "林晓") == [(other.pk, 2), (order.pk, 2)]
     assert found(world.clerk, "晓雨") == []  # the middle of a short name: no index could serve it
     assert found(world.clerk, "林晓雨") == [(other.pk, 2)]
+
+
+# --- words of the request by their bigrams (tickets 0017) -----------------------------------------------------------
+def test_every_hit_holds_the_word_and_every_visible_order_holding_it_is_a_hit(world):
+    # given orders with and without the word, one of them of the northern hall (the southern clerk does not see it)
+    def make(content, actor=None):
+        return work_order_make(actor=actor or world.clerk, accepted_number=another_number(), content=content)
+
+    holders = [make("手机经常掉线。"), make("宽带晚上掉线，白天正常。"), make("掉线掉线又掉线。")]
+    others = [make("掉了一次线。"), make("线掉了。"), make("话费被多扣。")]
+    north = make("北区营业厅里信号掉线。", actor=world.clerk_north)
+    # then the clerk finds exactly the visible holders, each once
+    assert sorted(ids(world.clerk, "掉线")) == sorted(o.pk for o in holders)
+    assert not {o.pk for o in others} & set(ids(world.clerk, "掉线"))
+    assert north.pk in ids(world.dispatcher, "掉线") and north.pk in ids(world.clerk_north, "掉线")
+
+
+def test_a_longer_word_is_found_only_where_its_characters_stand_together(world):
+    # given the four characters of 物联网卡 in one request, but as 网卡 and 物联网 apart (every bigram present)
+    apart = work_order_make(actor=world.clerk, accepted_number=another_number(), content="网卡坏了，物联网平台正常。")
+    together = work_order_make(actor=world.clerk, accepted_number=another_number(), content="物联网卡被停用。")
+    assert ids(world.clerk, "物联网卡") == [together.pk]
+    assert ids(world.clerk, "网卡") == [together.pk, apart.pk]
+
+
+def test_latin_words_are_found_whatever_their_case(world):
+    order = work_order_make(actor=world.clerk, accepted_number=another_number(), content="IPTV 画面卡顿，5G 信号弱。")
+    assert ids(world.clerk, "iptv") == [order.pk] and ids(world.clerk, "5g") == [order.pk]
+    assert ids(world.clerk, "IPTV 画面") == [order.pk] and ids(world.clerk, "5G信号") == []
+
+
+def test_a_visible_closed_order_is_found_by_a_two_character_word_and_an_invisible_one_never(world):
+    # given two closed orders with the same word, one of each hall (both handled by the billing department)
+    south = work_order_at(OrderState.CLOSED, world=world, accepted_number=another_number(), content="宽带经常断网。")
+    north = work_order_make(actor=world.clerk_north, accepted_number=another_number(), content="北区宽带断网。")
+    assert ids(world.clerk, "断网") == [south.pk]  # never the northern hall's
+    assert ids(world.clerk_north, "断网") == [north.pk]
+    assert ids(world.handler, "断网") == [south.pk]  # handled by their unit: found once dispatched and closed
+    assert ids(world.handler_network, "断网") == []
+    assert ids(world.dispatcher, "断网") == [north.pk, south.pk]
+
+
+def test_words_are_read_back_in_time_window_by_window_newest_first_up_to_the_limit(world):
+    # given the same word in orders of many ages, older than the windows reach (1500 days) and a moment ahead
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.models import WorkOrder
+
+    ages = [timedelta(hours=-1), timedelta(0), timedelta(days=2), timedelta(days=5), timedelta(days=20),
+            timedelta(days=100), timedelta(days=400), timedelta(days=1500)]  # fmt: skip
+    made = []
+    for age in ages:
+        order = work_order_make(actor=world.clerk, accepted_number=another_number(), content="光猫指示灯常亮红灯。")
+        WorkOrder.objects.filter(pk=order.pk).update(accepted_at=timezone.now() - age)
+        made.append(order.pk)
+    # then every one is found, newest first, and a limit takes the newest
+    assert ids(world.clerk, "红灯") == made
+    for limit in (1, 3, 5, 7):
+        best = order_search_best(user=world.clerk, term=search_term_parse("红灯"), limit=limit)
+        assert [pk for pk, _rank in best] == made[:limit]
+
+
+@pytest.mark.postgres(reason="the bigram functions and index of tickets 0017 are PostgreSQL's")
+def test_the_index_tokens_are_the_bigrams_the_day_and_the_visibility_columns(world):
+    from django.db import connection
+
+    order = work_order_make(actor=world.clerk, accepted_number=another_number(), content="IPTV卡顿")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tickets_bigrams(%s), tickets_bigrams(%s)", ["IPTV卡顿", "掉"])
+        assert cursor.fetchone() == (["ip", "pt", "tv", "v卡", "卡顿"], [])
+        cursor.execute(
+            "SELECT tickets_search_tokens(content, accepted_at, accepting_unit_id, handling_unit_id, accepted_by_id, "
+            "assignee_id) FROM tickets_workorder WHERE id = %s",
+            [order.pk],
+        )
+        tokens = cursor.fetchone()[0]
+    day = (order.accepted_at.astimezone(UTC).date() - date(2000, 1, 1)).days
+    assert tokens == ["ip", "pt", "tv", "v卡", "卡顿", f"@d{day}", f"@a{world.hall_south.pk}", f"@b{world.clerk.pk}"]
+
+
+def test_a_word_not_written_lately_is_found_in_all_its_older_orders_newest_first(world):
+    # given a word only in orders older than the first window (the last 3 days)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.models import WorkOrder
+
+    made = []
+    for days in (10, 400, 1500):
+        order = work_order_make(actor=world.clerk, accepted_number=another_number(), content="台风过后基站断电。")
+        WorkOrder.objects.filter(pk=order.pk).update(accepted_at=timezone.now() - timedelta(days=days))
+        made.append(order.pk)
+    # then all are found newest first — when they are fewer than asked for and when they are more
+    assert ids(world.clerk, "台风") == made
+    assert [pk for pk, _rank in order_search_best(user=world.clerk, term=search_term_parse("台风"), limit=2)] == made[
+        :2
+    ]
