@@ -59,10 +59,14 @@ _serial = iter(range(10**8))
 _serial_lock = threading.Lock()
 
 
+NUMBER_PREFIX = "147"  # no reference or demo data uses it (checked after loading them: main() stops if one does)
+
+
 def unique_number() -> str:
-    """A number no other create of the run uses (R-SP-1: the same matter twice on one number is an urge)."""
+    """A number no other create of the run uses, nor the demo data (R-SP-1: the same matter twice on one number is an
+    urge: a 400; the escalation demo's 13900003333 once met a create of the run's 3,333rd number so)."""
     with _serial_lock:
-        return f"139{next(_serial):08d}"
+        return f"{NUMBER_PREFIX}{next(_serial):08d}"
 
 
 def order_body(rng: random.Random, category_ids: list[int]) -> dict:
@@ -146,6 +150,10 @@ def main() -> int:
         call_command("load_reference_data", stdout=quiet)
         call_command("load_demo_data", stdout=quiet)
         say(f"migrated (with the ceiling's table) and loaded reference + demo data in {time.perf_counter() - t0:.1f} s")
+        from complaints.models import Customer
+
+        if Customer.objects.filter(number__startswith=NUMBER_PREFIX).exists():
+            raise SystemExit(f"the demo data has numbers starting {NUMBER_PREFIX}: the run's creates would meet them")
 
         port = free_port()
         server = gunicorn_start(port, env, Path(var_dir) / "gunicorn.log")
