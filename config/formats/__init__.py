@@ -1,8 +1,8 @@
 """One date format for the whole workspace (issue 13 §8): every date and time a staff member sees — pages, the
-admin, exports — reads 2026-12-02 14:05 (a date alone 2026-12-02), in Asia/Shanghai, in Chinese and in English.
+admin — reads 2026-12-02 14:05 (a date alone 2026-12-02), in Asia/Shanghai, in Chinese and in English.
 Django reads these through FORMAT_MODULE_PATH (config.formats.<locale>.formats); templates use the named
 formats (|date:"DATETIME_FORMAT", |date:"DATE_FORMAT", |time) and Python code `formats.date_format`, never a
-pattern of their own. Input formats stay Django's for each language."""
+pattern of their own. Input formats are Django's, Chinese with 2026-12-02 put first (zh_Hans/formats.py)."""
 
 DATE_FORMAT = "Y-m-d"
 TIME_FORMAT = "H:i"
