@@ -56,12 +56,13 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from complaints.models import ComplaintCategory, Customer, SkillGroup  # noqa: E402
+from deadlines.clock_models import Clock, ClockKind, ClockState  # noqa: E402
 from deadlines.policies import clock_policies_seed  # noqa: E402
 from deadlines.services import calendar_seed_defaults  # noqa: E402
 from org.models import OrgUnit  # noqa: E402
 from org.services import roles_seed  # noqa: E402
 from tickets.batch_selectors import batch_detection_count, batch_rules  # noqa: E402
-from tickets.models import BatchCandidate, OrderState, WorkOrder  # noqa: E402
+from tickets.models import BatchCandidate, FinalReply, OrderState, WorkOrder  # noqa: E402
 from tickets.services import OrderIntake, work_order_create  # noqa: E402
 from tickets.services import batch as batch_services  # noqa: E402
 
@@ -207,3 +208,7 @@ with time_machine.travel(g_start + timedelta(seconds=args.children + 5), tick=Fa
           lambda: batch_services.batch_reply_customers(batch_id=batch.id, actor=dispatcher, **reply))  # fmt: skip
 replied = WorkOrder.objects.filter(batch_memberships__batch=batch, state=OrderState.CUSTOMER_REPLIED).count()
 print(f"children replied: {replied} of {args.children}")
+children = WorkOrder.objects.filter(batch_memberships__batch=batch)
+finals = FinalReply.objects.filter(order__in=children).count()
+callbacks = Clock.objects.filter(order__in=children, kind=ClockKind.CALLBACK, state=ClockState.RUNNING).count()
+print(f"each child's own final-reply record: {finals}, running callback clocks: {callbacks} (of {args.children})")

@@ -307,7 +307,10 @@ def clocks_follow_order_event(sender, *, order, event, at, **details) -> list[Cl
     """Receiver of the order life-cycle signal (connected by the layer that sends it, `tickets.apps`): clocks
     follow the order's life cycle (SPEC §3.2); flag changes re-baseline them (R-CLK-RECALC); a moved handling
     deadline (R-FL-7) or appointment (R-CLK-APPT) moves its clock. The details this layer reads are listed in
-    `tickets.events`. Returns the clocks the event started (the creating request answers with them)."""
+    `tickets.events`. Returns the clocks the event started (the creating request answers with them). An event sent
+    for many orders at once (`bulk`) was handled for all of them by `deadlines.bulk.clocks_follow_orders_event`."""
+    if details.get("bulk"):
+        return []
     details.pop("signal", None)
     details.pop("actor", None)
     if event == "flags_changed":

@@ -14,7 +14,7 @@ class HolidayDutyConfig(AppConfig):
         from deadlines.clock_models import ClockKind
         from deadlines.models import HolidayDate
         from deadlines.notices import clock_recipients_register
-        from tickets.events import order_event
+        from tickets.events import order_event, orders_event
         from tickets.selectors import order_visibility_grant_register
         from tickets.signals import demo_data_loaded, reference_data_loaded
         from tickets.templatetags.workspace import TIMELINE_LABELS
@@ -22,10 +22,11 @@ class HolidayDutyConfig(AppConfig):
 
         from . import receivers
         from .selectors import duty_orders_granted, holiday_clock_recipients
-        from .services import duty_order_on_order_event
+        from .services import duty_order_on_order_event, duty_orders_on_orders_event
         from .views import TIMELINE_KIND_LABELS, order_panel
 
         order_event.connect(duty_order_on_order_event, dispatch_uid="holiday-duty-order-event")
+        orders_event.connect(duty_orders_on_orders_event, dispatch_uid="holiday-duty-orders-event")  # a batch
         TIMELINE_LABELS.update(TIMELINE_KIND_LABELS)
         order_panel_register(order_panel)
         # The loaders of tickets load this app's reference and demo data through their hooks.

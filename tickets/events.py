@@ -45,3 +45,10 @@ class OrderEvent(models.TextChoices):
 
 
 order_event = Signal()
+
+# The same event for many orders at once (every child of a batch move, R-SP-2; tickets.services.batch_bulk). Sent
+# inside the move's transaction with `orders` (locked, saved), `event`, `at`, `actor`, `details` ({order id: that
+# order's own details, as above}) and the details common to all. `order_event` is then sent for each order as
+# well, with `bulk=True`: a receiver connected to both did its work for all of them here and returns at once when
+# it sees `bulk`; a receiver connected only to `order_event` works order by order as always.
+orders_event = Signal()

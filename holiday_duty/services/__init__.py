@@ -6,7 +6,7 @@ Lock order: the work order (FOR NO KEY UPDATE) → the duty order → its clocks
 
 from .handover import handover_sign, handover_update, handover_write
 from .ladder import duty_order_escalate_now, escalation_daily_summary, holiday_duty_sweep, ladder_build
-from .landing import duty_order_on_order_event, duty_staff_at
+from .landing import duty_order_on_order_event, duty_orders_on_orders_event, duty_staff_at
 from .log import duty_log_manual_add
 from .notify import (
     HolidayEvent,
@@ -29,7 +29,8 @@ from .roster import (
 __all__ = [
     "HolidayEvent", "call_task_outcome_record", "duty_log_manual_add", "duty_order_archive",
     "duty_order_escalate_now", "duty_order_feedback_record", "duty_order_handler_confirm",
-    "duty_order_on_order_event", "duty_reference_seed", "duty_roles_grant", "duty_staff_at",
+    "duty_order_on_order_event", "duty_orders_on_orders_event", "duty_reference_seed", "duty_roles_grant",
+    "duty_staff_at",
     "escalation_daily_summary", "handover_sign", "handover_update", "handover_write", "holiday_duty_sweep",
     "holiday_policy_ensure", "ladder_build", "roster_build", "roster_day_rebuild", "roster_days_follow_calendar",
     "roster_gaps_warn", "roster_override_add",

@@ -27,10 +27,26 @@ def duty_staff_at(*, hall, at: datetime) -> tuple[object | None, bool]:
 
 
 def duty_order_on_order_event(sender, *, order, event, at, actor=None, **details) -> None:
-    """`tickets.events.order_event` receiver. Idempotent: the (order, cycle) pair is unique."""
+    """`tickets.events.order_event` receiver. Idempotent: the (order, cycle) pair is unique. An event sent for many
+    orders at once (`bulk`, a batch dispatched) was handled by `duty_orders_on_orders_event`."""
+    if event not in LANDING_EVENTS or details.get("bulk"):
+        return
+    _land(order=order, group=covered_group_for(unit_id=order.handling_unit_id), at=at, actor=actor)
+
+
+def duty_orders_on_orders_event(sender, *, orders, event, at, actor=None, **details) -> None:
+    """`tickets.events.orders_event` receiver (a batch's children dispatched together): the covered group looked up
+    once per handling unit, not once per order; on a duty day each order lands as it would alone."""
     if event not in LANDING_EVENTS:
         return
-    group = covered_group_for(unit_id=order.handling_unit_id)
+    groups: dict = {}
+    for order in orders:
+        if order.handling_unit_id not in groups:
+            groups[order.handling_unit_id] = covered_group_for(unit_id=order.handling_unit_id)
+        _land(order=order, group=groups[order.handling_unit_id], at=at, actor=actor)
+
+
+def _land(*, order, group, at: datetime, actor) -> None:
     if group is None:
         return
     hall = group.hall

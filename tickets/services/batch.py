@@ -1,12 +1,16 @@
 """Batch complaints (批量投诉, R-SP-2): detection, candidates, and every move of a batch.
 
 Each move is ONE service call and one transaction. Lock order: the parent first (the candidate or the batch
-row), then its children in id order (`select_for_update` ordered by id), then — through the per-order services
-this module reuses for every child — each child's clocks and records. Two moves of one batch queue on the
-parent; a batch and an order's own service meet on the order row in the same order, so they never deadlock.
+row), then its children in id order (one `SELECT … FOR NO KEY UPDATE … ORDER BY id`), then their clocks and
+records. Two moves of one batch queue on the parent; a batch and an order's own service meet on the order row in
+the same order, so they never deadlock.
 
-All-or-nothing: a child that refuses (TransitionRefused → 409, PermissionDenied → 403, a field error → 400)
-raises out of the one transaction, and nothing of the batch, nor of any child, has changed.
+The per-child work is done for all children at once (tickets.services.batch_bulk: the per-order services' checks
+and rows, in bulk): a move costs the same number of statements for 3 children as for 200.
+
+All-or-nothing: every child is checked before anything is written, and a child that refuses (TransitionRefused →
+409, PermissionDenied → 403, a field error → 400) names its complaint; nothing of the batch, nor of any child, has
+changed.
 
 Notices: one per person per move, not one per child (tickets/services/batch_notices.py)."""
 
@@ -18,28 +22,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from org.models import OrgUnit
 from org.selectors import user_scope_unit_ids
 
 from ..batch_selectors import batch_candidate_orders, batch_detection_count, batch_rules, batch_visible_list
 from ..events import OrderEvent
-from ..models import Batch, BatchCandidate, BatchMembership, OrderState, OrderType
+from ..models import Batch, BatchCandidate, BatchMembership, DepartmentReply, OrderState, OrderType
 from ..models import WorkOrder as Order
 from ..models.choices import FinalReplyMethod, Satisfaction
 from ..permissions import order_visible_to
 from ..selectors import HANDLING_UNIT_KINDS
-from .base import order_lock, require, transition_finish
-from .batch_notices import (
-    batch_child_notices_fold,
-    batch_log_append,
-    batch_notify_on_commit,
-    batch_owners_notify,
-    timeline_mark,
+from .base import require
+from .batch_bulk import (
+    children_dept_reply,
+    children_dispatch_assign,
+    children_flags_set,
+    children_reply_customer,
+    children_review,
 )
-from .closing import work_order_reply_customer
-from .dispatching import work_order_approve_reply, work_order_dept_reply, work_order_dispatch, work_order_return_reply
+from .batch_notices import batch_log_append, batch_notify_on_commit, batch_owners_notify
 from .errors import TransitionRefused
 from .records import work_order_flags_update
 
@@ -204,19 +207,18 @@ def _batch_form(*, actor, order_ids, title: str, note: str, candidate, strict: b
     BatchMembership.objects.bulk_create(
         [BatchMembership(batch=batch, order=order, attached_at=at, attached_by=actor) for order in children]
     )
-    for order in children:
-        _join_flags(order=order, batch=batch, actor=actor)
+    _join_flags(children=children, batch=batch, actor=actor)
     batch_log_append(
         batch=batch, actor=actor, kind="formed", before="", note=note, data={"orders": [o.id for o in children]}
     )
     return batch
 
 
-def _join_flags(*, order: Order, batch: Batch, actor) -> None:
-    """Flag the child batch (30-min dispatch re-baselined from acceptance, R-CLK-RECALC) and collective (R-FL-2:
-    its department reply carries the measures, the expected recovery and the coordinating unit)."""
-    work_order_flags_update(
-        order_id=order.id, actor=actor, is_batch=True, is_collective=True,
+def _join_flags(*, children: list[Order], batch: Batch, actor) -> None:
+    """Flag the children batch (30-min dispatch re-baselined from acceptance, R-CLK-RECALC) and collective (R-FL-2:
+    their department reply carries the measures, the expected recovery and the coordinating unit)."""
+    children_flags_set(
+        children=children, actor=actor, is_batch=True, is_collective=True,
         note=_("Joined batch %(batch)s “%(title)s”.") % {"batch": batch.label, "title": batch.title},
     )  # fmt: skip
 
@@ -247,24 +249,6 @@ def _children_lock(*, batch: Batch) -> list[Order]:
     )
 
 
-def _each_child(children: list[Order], call) -> None:
-    """Run one per-order service for every child; the first refusal names its complaint and undoes all."""
-    for child in children:
-        try:
-            call(child)
-        except TransitionRefused as refused:
-            detail = _("complaint %(number)s is “%(state)s”; nothing in the batch was changed.") % {
-                "number": child.number, "state": refused.order.get_state_display(),
-            }  # fmt: skip
-            raise TransitionRefused(refused.order, refused.transition, detail) from refused
-        except PermissionDenied as denied:
-            raise PermissionDenied(f"{child.number}: {denied}") from denied
-        except Order.DoesNotExist:
-            raise PermissionDenied(
-                _("Complaint %(number)s of this batch is outside what you may see.") % {"number": child.number}
-            ) from None
-
-
 @transaction.atomic
 def batch_dispatch(
     *, batch_id: int, actor, unit_id: int, handler_id: int, due_at: datetime | None = None, note: str = ""
@@ -287,45 +271,22 @@ def batch_dispatch(
         and handler.has_perm("tickets.reply_department")
         else [_("Choose a handler of the chosen unit who may claim orders and write replies.")],
     })  # fmt: skip
-    children, mark = _children_lock(batch=batch), timeline_mark()
-
-    def dispatch(child: Order) -> None:
-        work_order_dispatch(order_id=child.id, actor=actor, unit_id=unit_id, due_at=due_at, note=note)
-        _assign(order_id=child.id, actor=actor, handler=handler, batch=batch)
-
-    _each_child(children, dispatch)
+    children = _children_lock(batch=batch)
+    children_dispatch_assign(
+        children=children, actor=actor, unit_id=unit_id, handler=handler, batch=batch, due_at=due_at, note=note
+    )
     before = batch.state
     batch.dispatch(unit_id=unit_id, handler=handler, at=now)
     batch.save(update_fields=["state", "handling_unit", "handler", "dispatched_at", "updated_at"])
     entry = batch_log_append(batch=batch, actor=actor, kind="dispatch", before=before, note=note,
                  data={"unit_id": unit_id, "handler_id": handler.id})  # fmt: skip
-    batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark, unit_id=unit_id)
-    due = min(Order.objects.filter(pk__in=[c.id for c in children]).values_list("handling_due_at", flat=True))
+    due = min(child.handling_due_at for child in children)
     subject = _("Batch %(batch)s (%(n)d complaints) is yours: handle by %(due)s") % {
         "batch": batch.label, "n": len(children), "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}",
     }  # fmt: skip
     batch_notify_on_commit(batch=batch, entry=entry, recipients={handler.id}, subject=subject, body=note)
     batch_owners_notify(batch=batch, entry=entry, children=children, actor=actor, what=_("dispatched"))
     return batch
-
-
-def _assign(*, order_id: int, actor, handler, batch: Batch) -> None:
-    """The dedicated handler takes the child (dispatched → processing) by the dispatcher's hand: the claim
-    transition with the handler as the one who may claim it (role and unit checked for the handler)."""
-    order = order_lock(order_id=order_id, actor=actor)
-    move = order.claim
-    if not can_proceed(move):
-        raise TransitionRefused(order, "claim")
-    if not has_transition_perm(move, handler):
-        require({"handler": [_("This handler may not take orders of the chosen unit.")]})
-    before = order.state
-    move(by=handler)
-    transition_finish(
-        order=order, actor=actor, kind="batch_assign", before=before, event=OrderEvent.CLAIMED,
-        update_fields=["assignee"], note=_("Given to %(handler)s, the dedicated handler of batch %(batch)s.") % {
-            "handler": handler.get_full_name() or handler.username, "batch": batch.label},
-        data={"batch_id": batch.id, "handler_id": handler.id},
-    )  # fmt: skip
 
 
 COLLECTIVE_PARTS = ("measures", "expected_recovery_at", "coordinating_unit_id")
@@ -355,30 +316,28 @@ def batch_dept_reply(
         "customer_attitude": customer_attitude, "service_restored": service_restored, "measures": measures,
         "expected_recovery_at": expected_recovery_at, "coordinating_unit_id": coordinating_unit_id,
     }  # fmt: skip
-    children, mark = _children_lock(batch=batch), timeline_mark()
-    _each_child(children, lambda child: work_order_dept_reply(order_id=child.id, actor=actor, **parts))
+    children = _children_lock(batch=batch)
+    children_dept_reply(children=children, actor=actor, parts=parts)
     before = batch.state
     batch.dept_reply()
     batch.save(update_fields=["state", "updated_at"])
     logged = {**parts, "expected_recovery_at": expected_recovery_at.isoformat()}
     entry = batch_log_append(batch=batch, actor=actor, kind="dept_reply", before=before, note=result, data=logged)
-    batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark)
     batch_owners_notify(batch=batch, entry=entry, children=children, actor=actor, what=_("department replied"))
     return batch
 
 
-def _review(*, batch_id: int, actor, name: str, label: str, service, log_note: str, **kwargs) -> Batch:
+def _review(*, batch_id: int, actor, name: str, label: str, status: str, event: OrderEvent, log_note: str) -> Batch:
     batch = _batch_lock(batch_id=batch_id, actor=actor)
     _batch_check(batch=batch, name=name, label=label)
     if not actor.has_perm("tickets.review_reply"):
         raise PermissionDenied(_("You may not review department replies."))
-    children, mark = _children_lock(batch=batch), timeline_mark()
-    _each_child(children, lambda child: service(order_id=child.id, actor=actor, **kwargs))
+    children = _children_lock(batch=batch)
+    children_review(children=children, actor=actor, name=name, status=status, event=event, note=log_note)
     before = batch.state
     getattr(batch, name)()
     batch.save(update_fields=["state", "updated_at"])
-    entry = batch_log_append(batch=batch, actor=actor, kind=name, before=before, note=log_note)
-    batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark)
+    batch_log_append(batch=batch, actor=actor, kind=name, before=before, note=log_note)
     return batch
 
 
@@ -386,7 +345,7 @@ def _review(*, batch_id: int, actor, name: str, label: str, service, log_note: s
 def batch_approve_reply(*, batch_id: int, actor, note: str = "") -> Batch:
     """The dispatcher accepts the batch's department reply for every child (R-FL-3; stops their handling clocks)."""
     batch = _review(batch_id=batch_id, actor=actor, name="approve_reply", label=_("Approve the batch's reply"),
-                    service=work_order_approve_reply, log_note=note, note=note)  # fmt: skip
+                    status=DepartmentReply.Status.APPROVED, event=OrderEvent.REPLY_APPROVED, log_note=note)  # fmt: skip
     return batch
 
 
@@ -395,7 +354,8 @@ def batch_return_reply(*, batch_id: int, actor, reason: str) -> Batch:
     """退单 of the batch's reply (R-FL-3): back to the dedicated handler for every child; deadlines kept."""
     require({"reason": [] if reason.strip() else [_("Say why the reply is returned.")]})
     batch = _review(batch_id=batch_id, actor=actor, name="return_reply", label=_("Return the batch's reply"),
-                    service=work_order_return_reply, log_note=reason, reason=reason)  # fmt: skip
+                    status=DepartmentReply.Status.RETURNED, event=OrderEvent.REPLY_RETURNED,
+                    log_note=reason)  # fmt: skip
     entry = batch.log.order_by("-id").first()
     batch_notify_on_commit(batch=batch, entry=entry, recipients={batch.handler_id}, body=reason,
             subject=_("Batch %(batch)s: the department reply was returned") % {"batch": batch.label})  # fmt: skip
@@ -417,7 +377,7 @@ def batch_reply_customers(
         raise PermissionDenied(_("You may not give final replies."))
     if method in FinalReplyMethod.needing_approval() or method == FinalReplyMethod.UNREACHABLE:
         require({"method": [_("A batch is answered by phone, SMS or in person; detach the others.")]})
-    children, mark = _children_lock(batch=batch), timeline_mark()
+    children = _children_lock(batch=batch)
     own = {str(key): value for key, value in (satisfactions or {}).items()}
     ids = {str(child.id) for child in children}
     require({
@@ -425,19 +385,15 @@ def batch_reply_customers(
         if set(own) - ids else [_("Unknown answer.")] if set(own.values()) - set(Satisfaction.values) else [],
     })  # fmt: skip
 
-    def reply(child: Order) -> None:
-        work_order_reply_customer(
-            order_id=child.id, actor=actor, method=method, process=process, content=content,
-            satisfaction=own.get(str(child.id), satisfaction), replied_at=replied_at,
-        )  # fmt: skip
-
-    _each_child(children, reply)
+    children_reply_customer(
+        children=children, actor=actor, method=method, process=process, content=content, replied_at=replied_at,
+        satisfaction_of=lambda child: own.get(str(child.id), satisfaction),
+    )  # fmt: skip
     now, before = timezone.now(), batch.state
     batch.reply_customers(at=now)
     batch.save(update_fields=["state", "replied_at", "updated_at"])
     entry = batch_log_append(batch=batch, actor=actor, kind="reply_customers", before=before, note=content,
                  data={"method": method, "process": process, "satisfaction": satisfaction, "own": own})  # fmt: skip
-    batch_child_notices_fold(batch=batch, entry=entry, children=children, mark=mark)
     batch_owners_notify(batch=batch, entry=entry, children=children, actor=actor, what=_("replied to the customers"))
     return batch
 
@@ -459,21 +415,18 @@ def batch_attach(*, batch_id: int, order_id: int, actor, note: str = "") -> Batc
     require({"order_id": [] if order_id else [_("Choose the complaint.")]})
     (order,) = _children_lock_by_ids(order_ids=[order_id], actor=actor, field="order_id")
     require({"order_id": _joinable_errors(order=order)})
-    mark, now = timeline_mark(), timezone.now()
+    now = timezone.now()
     BatchMembership.objects.create(batch=batch, order=order, attached_at=now, attached_by=actor)
-    _join_flags(order=order, batch=batch, actor=actor)
+    _join_flags(children=[order], batch=batch, actor=actor)
     if batch.state == S.DISPATCHED:
         dues = batch_children_due(batch=batch, exclude=order.id)
         due = min(dues) if dues and min(dues) > now else None  # else the policy's default (R-CLK-HANDLE)
-
-        def catch_up(child: Order) -> None:
-            work_order_dispatch(order_id=child.id, actor=actor, unit_id=batch.handling_unit_id, due_at=due, note=note)
-            _assign(order_id=child.id, actor=actor, handler=batch.handler, batch=batch)
-
-        _each_child([order], catch_up)
+        children_dispatch_assign(
+            children=[order], actor=actor, unit_id=batch.handling_unit_id, handler=batch.handler, batch=batch,
+            due_at=due, note=note,
+        )  # fmt: skip
     entry = batch_log_append(batch=batch, actor=actor, kind="attach", before=batch.state, note=note,
                  data={"order_id": order.id, "number": order.number})  # fmt: skip
-    batch_child_notices_fold(batch=batch, entry=entry, children=[order], mark=mark, unit_id=batch.handling_unit_id)
     if batch.state == S.DISPATCHED:
         batch_notify_on_commit(batch=batch, entry=entry, recipients={batch.handler_id}, body=note, subject=_(
             "Batch %(batch)s: %(number)s joined it") % {"batch": batch.label, "number": order.number})  # fmt: skip

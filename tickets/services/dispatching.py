@@ -100,15 +100,14 @@ def work_order_claim(*, order_id: int, actor):
 REPLY_PARTS = ("cause", "process", "result", "customer_attitude")
 
 
-@transaction.atomic
-def work_order_dept_reply(
-    *, order_id: int, actor, process: str, result: str, customer_attitude: str, cause: str = "",
-    cause_unknown: bool = False, is_final: bool = True, service_restored: bool | None = None,
-    measures: str = "", expected_recovery_at: datetime | None = None, coordinating_unit_id: int | None = None,
-) -> DepartmentReply:  # fmt: skip
-    """回单 with every part of R-FL-2; each missing part is named in the 400."""
-    order = order_lock(order_id=order_id, actor=actor)
-    move = transition_check(order=order, name="dept_reply", actor=actor)
+def dept_reply_errors(
+    *, cause: str, cause_unknown: bool, process: str, result: str, customer_attitude: str,
+    service_restored: bool | None, measures: str, expected_recovery_at: datetime | None,
+    coordinating_unit_id: int | None, collective: bool,
+) -> dict[str, list[str]]:  # fmt: skip
+    """What is missing or wrong in a department reply (R-FL-2), by field; a collective problem's order (集中性问题)
+    also needs the measures, the expected recovery and the coordinating unit. One copy for the order's service and
+    the batch's (tickets.services.batch_bulk)."""
     missing = _("This part of the department reply is required (R-FL-2).")
     errors = {
         "cause": [_("State the cause, or mark it explicitly as unknown.")]
@@ -123,13 +122,32 @@ def work_order_dept_reply(
     unit_known = bool(coordinating_unit_id) and OrgUnit.objects.filter(pk=coordinating_unit_id, is_active=True).exists()
     if coordinating_unit_id and not unit_known:
         errors["coordinating_unit"] = [_("No such unit.")]
-    if order.is_collective:
+    if collective:
         # A collective problem (集中性问题) also needs measures, expected recovery and the coordinator.
         errors["measures"] = [] if measures.strip() else [missing]
         errors["expected_recovery_at"] = [] if expected_recovery_at else [missing]
         if not coordinating_unit_id:
             errors["coordinating_unit"] = [missing]
-    require(errors)
+    return errors
+
+
+@transaction.atomic
+def work_order_dept_reply(
+    *, order_id: int, actor, process: str, result: str, customer_attitude: str, cause: str = "",
+    cause_unknown: bool = False, is_final: bool = True, service_restored: bool | None = None,
+    measures: str = "", expected_recovery_at: datetime | None = None, coordinating_unit_id: int | None = None,
+) -> DepartmentReply:  # fmt: skip
+    """回单 with every part of R-FL-2; each missing part is named in the 400."""
+    order = order_lock(order_id=order_id, actor=actor)
+    move = transition_check(order=order, name="dept_reply", actor=actor)
+    require(
+        dept_reply_errors(
+            cause=cause, cause_unknown=cause_unknown, process=process, result=result,
+            customer_attitude=customer_attitude, service_restored=service_restored, measures=measures,
+            expected_recovery_at=expected_recovery_at, coordinating_unit_id=coordinating_unit_id,
+            collective=order.is_collective,
+        )
+    )  # fmt: skip
     reply = DepartmentReply.objects.create(
         order=order, cycle=order.cycle, author=actor, cause=cause, cause_unknown=cause_unknown, process=process,
         is_final=is_final, result=result, service_restored=service_restored, measures=measures,
