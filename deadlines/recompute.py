@@ -9,7 +9,7 @@ its original start on the new table (`clocks.clock_rebaseline`).
 
 Idempotent: a clock already right is left as it is, so a task that runs twice (or a rerun from the admin or
 `manage.py holiday_recompute`) changes nothing the second time. Each clock is locked and recomputed in its own
-short transaction (lock order: the clock row alone), so it never waits behind, or holds up, an order's
+short transaction (lock order: its order's row, then the clock), so it never waits behind, or holds up, an order's
 transaction for long; a clock stopped meanwhile is skipped."""
 
 from collections.abc import Iterable
@@ -54,8 +54,12 @@ def clocks_recompute_for_years(*, years: Iterable[int], now: datetime | None = N
     calendar_cache_clear()  # read the table as committed now, not a compiled copy from before the change
     note = f"recomputed {timezone.localtime(now):%Y-%m-%d %H:%M}: holiday year {', '.join(map(str, years))}"
     moved = 0
-    for clock_id in list(clocks_touching_years(years=years).values_list("id", flat=True)):
+    order_model = Clock._meta.get_field("order").related_model  # the FK's target, not an import of the layer above
+    for clock_id, order_id in list(clocks_touching_years(years=years).values_list("id", "order_id")):
         with transaction.atomic():
+            # The order row first, then the clock: the order transitions lock them in. A moved due time changes
+            # the order's `next_due_at` (a database trigger), so the reverse order could deadlock with one.
+            list(order_model._base_manager.filter(pk=order_id).select_for_update(no_key=True).values_list("pk"))
             clock = (
                 Clock.objects.select_related("policy")
                 .select_for_update(of=("self",))

@@ -45,10 +45,19 @@ def clocks_sweep(*, now: datetime | None = None, batch_size: int = 2000, max_bat
             )
             if not ids:
                 break
+            claimed = len(ids)
             result.batches += 1
             batch = Clock.objects.filter(id__in=ids)
             due = batch.filter(breached_at__isnull=True, due_at__lte=now, state=ClockState.RUNNING)
-            due_rows = list(due.values_list("id", "policy__is_reminder", "policy__recurring"))
+            due_rows = list(due.values_list("id", "order_id", "policy__is_reminder", "policy__recurring"))
+            held_back = _orders_held_back(due_rows=due_rows)
+            if held_back:
+                due_rows = [row for row in due_rows if row[1] not in held_back]
+                ids = list(batch.exclude(order_id__in=held_back).values_list("id", flat=True))
+                batch = Clock.objects.filter(id__in=ids)
+                if not ids:
+                    break  # all of it waits for orders in use; the next sweep takes it
+            due_rows = [(i, is_reminder, is_recurring) for i, _, is_reminder, is_recurring in due_rows]
             # R-CLK-RETRY: a reminder at its due time reminds and ends (met); it is no deadline, nothing is breached.
             # Stopped now, not at the due time: a stop is dated when it is recorded (the hourly tallies of stopped
             # clocks count only hours that have ended).
@@ -82,9 +91,30 @@ def clocks_sweep(*, now: datetime | None = None, batch_size: int = 2000, max_bat
             result.warned += len(warned_ids)
             result.breached += breached
             result.reminded += len(reminded_ids)
-        if len(ids) < batch_size:
+        if claimed < batch_size:
             break
     return result
+
+
+def _orders_held_back(*, due_rows: list[tuple]) -> set[int]:
+    """Lock the orders whose `next_due_at` this batch will change, skipping those another transaction holds;
+    returns the skipped ones, whose clocks wait for the next sweep (a breach is dated at its due time whenever
+    it is recorded).
+
+    Ending a reminder, starting a recurring clock's next round or ending a superseded round changes the order's
+    earliest live due time, which a database trigger writes to the order row (tickets' `next_due_at`). A
+    transition locks its order first and then its clocks; this sweep holds clocks, so waiting here for such an
+    order could deadlock with it. A plain breach (running → overdue) leaves the order row alone."""
+    changing = {order_id for _, order_id, is_reminder, is_recurring in due_rows if is_reminder or is_recurring}
+    if not changing:
+        return set()
+    order_model = Clock._meta.get_field("order").related_model  # the FK's target, not an import of the layer above
+    held = (
+        order_model._base_manager.filter(pk__in=changing)
+        .order_by("pk")
+        .select_for_update(skip_locked=True, no_key=True)
+    )
+    return changing - set(held.values_list("pk", flat=True))
 
 
 def _rounds_follow(*, breached: list[Clock], now: datetime) -> None:

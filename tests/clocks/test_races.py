@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -163,15 +163,17 @@ def test_a_reached_contact_while_the_sweep_starts_the_next_feedback_round_leaves
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_in_parallel_start_exactly_one_next_round_per_breached_feedback_clock(cast, monkeypatch):
-    # given: 120 due feedback rounds on three orders, and sweeps slowed down so that they overlap
-    orders = [order_make(cast, accepted_number=f"1391234567{i}") for i in range(3)]
+    # given: 120 due feedback rounds on forty orders, and sweeps slowed down so that they overlap. A sweep that
+    # starts a next round locks that order first (skipping orders the other holds), so the rounds are spread over
+    # enough orders for both sweeps to find work of their own.
+    orders = [order_make(cast, accepted_number=f"139123456{i:02d}") for i in range(40)]
     policy = ClockPolicy.objects.get(code="feedback")
     now = timezone.now()
     rows = []
     for i in range(120):
         started = now - timedelta(hours=49) - timedelta(seconds=i)
         rows.append(Clock(
-            order=orders[i % 3], policy=policy, kind=ClockKind.FEEDBACK, calendar_code="CAL-24x7",
+            order=orders[i % 40], policy=policy, kind=ClockKind.FEEDBACK, calendar_code="CAL-24x7",
             limit=timedelta(hours=48), started_at=started, due_at=started + timedelta(hours=48),
             next_check_at=started + timedelta(hours=48), note="bulk",
         ))  # fmt: skip
@@ -212,3 +214,57 @@ def test_two_sweeps_in_parallel_start_exactly_one_next_round_per_breached_feedba
     next_rounds = Clock.objects.filter(order__in=orders, kind=ClockKind.FEEDBACK, sequence=2)
     assert sorted(next_rounds.values_list("started_at", flat=True)) == sorted(c.due_at for c in due)
     assert Notification.objects.filter(kind="clock_breach").count() == 120 * 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_skips_an_order_a_transition_holds_instead_of_waiting_for_it(cast):
+    # given: a due retry reminder (R-CLK-RETRY) on each of two orders, and a transaction holding the first order's
+    # row (as a transition does before it locks the order's clocks). Ending the reminder moves the order's
+    # next_due_at (a database trigger writes the order row), so the sweep needs that row: waiting for it while
+    # holding the clock could deadlock with the transition.
+    held, free = order_make(cast, accepted_number="13912345600"), order_make(cast, accepted_number="13912345601")
+    policy = ClockPolicy.objects.filter(kind=ClockKind.RETRY, is_reminder=True).first()
+    started = timezone.now() - timedelta(hours=4)
+    due = Clock.objects.bulk_create(
+        Clock(
+            order=order, policy=policy, kind=ClockKind.RETRY, calendar_code="CAL-24x7", limit=timedelta(hours=3),
+            started_at=started, due_at=started + timedelta(hours=3), next_check_at=started + timedelta(hours=3),
+        )
+        for order in (held, free)
+    )  # fmt: skip
+    held.refresh_from_db()
+    assert held.next_due_at == due[0].due_at  # the reminder is the order's earliest live due time
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                type(held).objects.select_for_update(no_key=True).get(pk=held.pk)
+                locked.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    try:
+        # when the sweep runs while the row is held
+        began = time.monotonic()
+        first = sweep.clocks_sweep()
+        waited = time.monotonic() - began
+    finally:
+        release.set()
+        holder.join(10)
+
+    # then it did not wait for the row, and ended the other order's reminder only
+    assert waited < 5
+    assert first.reminded == 1
+    assert Clock.objects.get(pk=due[1].pk).state == ClockState.MET
+    assert Clock.objects.get(pk=due[0].pk).state == ClockState.RUNNING
+    # and once the row is free the next sweep ends it, and the order's next deadline moves on
+    assert sweep.clocks_sweep().reminded == 1
+    assert Clock.objects.get(pk=due[0].pk).state == ClockState.MET
+    held.refresh_from_db()
+    assert held.next_due_at != due[0].due_at
