@@ -9,8 +9,11 @@
  *    it instead of submitting the whole intake form.
  * 4. Lookups never submit a form (issue 13 §2): Enter in a [data-lookup] field (the accepted number) fires its
  *    "lookup" event, which loads the customer card at once; in a [data-pick-from] field (the category search)
- *    ↑/↓ move through the results and Enter picks the highlighted one (the first when none is). Ctrl+Enter
- *    (⌘+Enter) submits the form from anywhere in a [data-ctrl-enter] form.
+ *    ↑/↓ move through the results and Enter picks the highlighted one (the first when none is); the results
+ *    themselves (the category tree) are one more tab stop that answers the same keys, a closed group opening
+ *    when the highlight enters it. Arrows and Enter pressed before the term's results came back apply to them when
+ *    they arrive (never to a leaf of the previous term); Enter that ends an input method's composition is left alone.
+ *    Ctrl+Enter (⌘+Enter) submits the form from anywhere in a [data-ctrl-enter] form.
  * 5. [data-insert-script="<id>"] buttons put the text of element <id> (a reply script) into the text box last
  *    used on the page, at its cursor (the first text box of the page's main form when none was used yet).
  */
@@ -85,18 +88,57 @@
     if (step === 0) { return items[at >= 0 ? at : 0]; }
     var next = items[(at + step + items.length) % items.length];
     if (at < 0 && step < 0) { next = items[items.length - 1]; }
+    var group = next.closest("details");
+    if (group && !group.open) { group.open = true; }
     next.classList.add("is-highlighted");
     next.setAttribute("aria-selected", "true");
     next.scrollIntoView({ block: "nearest" });
     return next;
   }
 
+  // A search typed faster than its results come back: the list on screen is the previous term's. Arrows and Enter
+  // pressed then wait for the term's results and apply to them (never to a stale leaf).
+  function pickKey(field, step) {  // step: 1 / -1 move, 0 pick
+    if (step === 0) {
+      var chosen = pickMove(field, 0);
+      if (chosen) { chosen.click(); }
+    } else {
+      pickMove(field, step);
+    }
+  }
+  function pickLater(field, step) {
+    (field._pickPending = field._pickPending || []).push(step);
+    clearTimeout(field._pickTimer);
+    field._pickTimer = setTimeout(function () { pickFresh(field); }, 2000); // no answer (term unchanged): use the list
+  }
+  function pickFresh(field) {
+    clearTimeout(field._pickTimer);
+    delete field.dataset.stale;
+    var pending = field._pickPending || [];
+    field._pickPending = null;
+    pending.forEach(function (step) { pickKey(field, step); });
+  }
+  document.addEventListener("input", function (e) {
+    var t = e.target;
+    if (t.matches && t.matches("input[data-pick-from][aria-controls]")) { t.dataset.stale = "1"; }
+  });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var target = e.detail && e.detail.target;
+    if (!target || !target.id) { return; }
+    document.querySelectorAll('input[data-pick-from][aria-controls="' + target.id + '"]').forEach(function (field) {
+      pickFresh(field);
+    });
+  });
+
   document.addEventListener("keydown", function (e) {
     var t = e.target;
     if (!t.matches) { return; }
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && t.form && t.form.matches("[data-ctrl-enter]")) {
+    // Enter that ends an input method's composition (pinyin → 汉字) belongs to the input method, not to us.
+    if (e.isComposing || e.keyCode === 229) { return; }
+    var form = t.form || (t.closest && t.closest("form"));  // the category tree is a <div>, not a field
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && form && form.matches("[data-ctrl-enter]")) {
       e.preventDefault();
-      t.form.requestSubmit();
+      form.requestSubmit();
       return;
     }
     if (t.matches("[data-lookup]") && e.key === "Enter") {
@@ -105,13 +147,10 @@
       return;
     }
     if (t.matches("[data-pick-from]")) {
-      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      var step = { ArrowDown: 1, ArrowUp: -1, Enter: 0 }[e.key];
+      if (step !== undefined) {
         e.preventDefault();
-        pickMove(t, e.key === "ArrowDown" ? 1 : -1);
-      } else if (e.key === "Enter") {
-        e.preventDefault();
-        var chosen = pickMove(t, 0);
-        if (chosen) { chosen.click(); }
+        if (t.dataset.stale) { pickLater(t, step); } else { pickKey(t, step); }
       }
     }
   });

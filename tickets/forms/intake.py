@@ -115,6 +115,13 @@ class IntakeForm(forms.Form):
             self.fields["channel"].initial = Channel.VISIT
         if unit is not None and unit.city:
             self.fields["customer_home_city"].initial = unit.city
+        # Required where they show (marked * on the page): the type's own field, the on-the-spot reply, the repeat's
+        # link and reason, the receipt's time and channel, the visit's confirmation, the transferring body.
+        for name in (
+            "call_reason", "appointed_at", "business_item", "direct_reply", "previous_order", "repeat_reason",
+            "received_at", "channel", "visit_confirmed", "external_source",
+        ):  # fmt: skip
+            self.fields[name].widget.attrs["aria-required"] = "true"
         extensions = ", ".join(f".{ext}" for ext in settings.ATTACHMENT_ALLOWED_EXTENSIONS)
         self.fields["attachments"].widget.attrs["accept"] = extensions
         self.fields["accepted_number"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
