@@ -193,6 +193,45 @@ def test_extension_request_and_decision(world, login):
     assert order.extension_requests.get().status == "approved"
 
 
+def extension_toggle(html: str) -> str:
+    """The <details> opening tag that holds the extension request form (issue 13 §7)."""
+    import re
+
+    found = re.search(r'<details class="secondary" data-secondary="extension_request"[^>]*>', html)
+    assert found, "the extension request is not behind a button"
+    return found.group(0)
+
+
+def test_the_extension_request_is_behind_a_button_and_opens_again_when_refused(world, login):
+    # given: a handler's order in processing, whose page offers the extension request as a secondary action
+    order = work_order_at(OrderState.PROCESSING, world=world)
+    handler = login(world.handler)
+    html = page(handler, order)
+    toggle = extension_toggle(html)
+    assert " open" not in toggle  # folded: the department reply (the step due now) is what stands out
+    folded = html[html.index(toggle) :]
+    assert folded.index('data-open-form="extension_request"') < folded.index('data-action-button="extension_request"')
+    assert folded.index('data-action-button="extension_request"') < folded.index("</details>")
+
+    # when: the request is sent without its reason
+    response = post(handler, order, "extension_request", {"progress": "已联系厂家。"})
+
+    # then: refused, nothing saved, and the form is shown open with its error at the field and the text kept
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert " open" in extension_toggle(html)
+    section = html[html.index('id="action-extension_request"') :]
+    section = section[: section.index("</section>")]
+    assert "已联系厂家。" in section and 'data-field="extension_request-reason"' in section
+    assert "has-error" in section.split('data-field="extension_request-reason"')[0].rsplit("<div", 1)[1]
+    assert not order.extension_requests.exists()
+    # the other secondary actions stay folded
+    assert (
+        '<details class="secondary" open><summary class="button button--quiet button--small" data-open-form="contact"'
+        not in html
+    )
+
+
 def test_contacts_are_logged(world, login):
     order = work_order_make(actor=world.clerk)
     client = login(world.clerk)
