@@ -146,9 +146,8 @@ class Shift(models.Model):
         indexes = [models.Index(fields=["hall", "starts_at", "ends_at"], name="hd_shift_hall_time_idx")]
 
     def __str__(self) -> str:
-        return (
-            f"{self.person} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}–{timezone.localtime(self.ends_at):%H:%M}"
-        )
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.person} {starts:%Y-%m-%d %H:%M}–{ends:%H:%M}"
 
     def _started_in_db(self) -> bool:
         stored = type(self)._base_manager.filter(pk=self.pk).values_list("starts_at", flat=True).first()
