@@ -17,21 +17,17 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from .clock_models import Clock, ClockKind, ClockPolicy, ClockState, LimitSource
+from .clock_models import Clock, ClockKind, ClockState, LimitSource
 from .clocks import (
-    _clock_new,
     _clock_stopped,
-    _event_limit,
-    _event_start,
     _next_check,
     clock_due_move,
     clock_handling_move,
     clock_times,
+    event_plan,
     policies_active,
     policy_for,
-    policy_matches,
 )
-from .conditions import condition_holds
 from .notices import clock_notices_record
 
 STOP_FIELDS = ["state", "breached_at", "stopped_at", "next_check_at"]
@@ -149,41 +145,14 @@ def clocks_on_event_many(*, orders: list, event: str, at: datetime, details: dic
     started: list[Clock] = []
     for order in orders:
         own = details.get(order.id, {})
-        live = live_by_order.get(order.id, [])
-        restarts: dict[int, tuple[ClockPolicy, int]] = {}
-        for clock in live:
-            policy = clock.policy
-            had_breach = clock.breached_at is not None
-            if event in policy.stop_events:
-                _clock_stopped(clock=clock, at=at)
-            elif event in policy.cancel_events:
-                _clock_cancelled(clock=clock, at=at)
-            elif event in policy.restart_events and condition_holds(policy.restart_condition, order, own):
-                _clock_stopped(clock=clock, at=at)
-                restarts[policy.id] = (policy, max(clock.sequence, restarts.get(policy.id, (policy, 0))[1]))
-            else:
-                continue
-            touched.append(clock)
-            if clock.breached_at and not had_breach:
-                newly_breached.append(clock.id)
-        for policy, top in restarts.values():
-            new.append(_clock_new(order=order, policy=policy, start=at, sequence=top + 1, details=own))
-        kinds_live = {c.kind for c in live if c.state in ClockState.live()} | {p.kind for p, _ in restarts.values()}
-        for policy in policies:
-            if event not in policy.start_events or policy.kind in kinds_live:
-                continue
-            if not policy_matches(policy=policy, order=order, details=own):
-                continue
-            if policy.limit_source == LimitSource.RETRY_AFTER and not _event_limit(policy, own):
-                continue
-            kinds_live.add(policy.kind)
-            start = _event_start(policy=policy, order=order, event=event, at=at, details=own)
-            clock = _clock_new(order=order, policy=policy, start=start, details=own)
-            if policy.kind == ClockKind.ENTRY:
-                recorded = own["contact"].recorded_at if own.get("contact") is not None else order.accepted_at
-                _clock_stopped(clock=clock, at=recorded)
-            new.append(clock)
-            started.append(clock)
+        plan = event_plan(
+            order=order, live=live_by_order.get(order.id, []), event=event, at=at, details=own, policies=policies,
+            stop=_clock_stopped, cancel=_clock_cancelled,
+        )  # fmt: skip
+        touched += plan[0]
+        newly_breached += plan[1]
+        new += plan[2]
+        started += plan[3]
     if touched:
         grouped_update(Clock.objects.all(), touched, STOP_FIELDS, expressions={"breached_at": _breached_at})
     if new:

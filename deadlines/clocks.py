@@ -185,26 +185,46 @@ def clocks_live_locked(*, order) -> list[Clock]:
 def clocks_on_event(*, order, event: str, at: datetime, **details) -> list[Clock]:
     """React to one life-cycle event: stop, cancel, restart and start clocks per the policy table."""
     now = timezone.now()
-    policies = policies_active()
     # An order's creation is its first event: no clock of it exists yet to lock or stop.
     live = [] if event == "created" else clocks_live_locked(order=order)
+    _, newly_breached, new, started = event_plan(
+        order=order, live=live, event=event, at=at, details=details, policies=policies_active(),
+        stop=clock_stop, cancel=clock_cancel,
+    )  # fmt: skip
+    if new:
+        Clock.objects.bulk_create(new)  # one INSERT (the ids are returned: the notices below need them)
+        newly_breached += [c.id for c in started if c.kind == ClockKind.ENTRY and c.breached_at]
+    if newly_breached:
+        # R-CLK-BREACH for breaches no sweep will see (the clock is stopped): the same notices, the same keys.
+        clock_notices_record(warned_ids=[], breached_ids=newly_breached, now=now)
+    return started
+
+
+def event_plan(*, order, live: list[Clock], event: str, at: datetime, details: dict, policies, stop, cancel):
+    """What one life-cycle event does to one order's clocks per the policy table — the one copy of the rule,
+    for the per-order path (`clocks_on_event`) and the many-orders one (`bulk.clocks_on_event_many`). The live
+    clocks the event stops or cancels go through `stop` / `cancel` (saving each, or only in memory for a bulk
+    write). Returns (clocks stopped or cancelled, ids newly breached by that, new clocks to insert, the new
+    ones the event started — restarted rounds excluded)."""
+    touched: list[Clock] = []
     newly_breached: list[int] = []
     restarts: dict[int, tuple[ClockPolicy, int]] = {}  # policy id → (policy, its highest round)
     for clock in live:
         policy = clock.policy
         had_breach = clock.breached_at is not None
         if event in policy.stop_events:
-            clock_stop(clock=clock, at=at)
+            stop(clock=clock, at=at)
         elif event in policy.cancel_events:
-            clock_cancel(clock=clock, at=at)
+            cancel(clock=clock, at=at)
         elif event in policy.restart_events and condition_holds(policy.restart_condition, order, details):
-            clock_stop(clock=clock, at=at)
+            stop(clock=clock, at=at)
             restarts[policy.id] = (policy, max(clock.sequence, restarts.get(policy.id, (policy, 0))[1]))
         else:
             continue
+        touched.append(clock)
         if clock.breached_at and not had_breach:
             newly_breached.append(clock.id)
-    new: list[Clock] = []  # inserted together below
+    new: list[Clock] = []  # inserted together by the caller
     for policy, top in restarts.values():
         # R-CLK-FEEDBACK: every contact that reached the customer starts one new 48 h round (whatever rounds,
         # overdue or running, were live).
@@ -227,13 +247,7 @@ def clocks_on_event(*, order, event: str, at: datetime, **details) -> list[Clock
             _clock_stopped(clock=clock, at=recorded)
         new.append(clock)
         started.append(clock)
-    if new:
-        Clock.objects.bulk_create(new)  # one INSERT (the ids are returned: the notices below need them)
-        newly_breached += [c.id for c in started if c.kind == ClockKind.ENTRY and c.breached_at]
-    if newly_breached:
-        # R-CLK-BREACH for breaches no sweep will see (the clock is stopped): the same notices, the same keys.
-        clock_notices_record(warned_ids=[], breached_ids=newly_breached, now=now)
-    return started
+    return touched, newly_breached, new, started
 
 
 def clocks_next_round(*, clocks: list[Clock]) -> list[Clock]:
