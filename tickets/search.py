@@ -288,7 +288,9 @@ def customer_order_list(*, user, customer_id: int) -> QuerySet[WorkOrder]:
     visible = work_order_visible_base(user=user).filter(customer_id=customer_id).values("id")
     return (
         orders_with_urges()
-        .filter(id__in=visible)
+        # The customer on the outer rows too: read through its index, not a hash join of the whole table with the
+        # visible ids (150 ms at 100,000 orders, bench/pages.py).
+        .filter(customer_id=customer_id, id__in=visible)
         .select_related("customer", "assignee", "handling_unit", "accepting_unit", "accepted_by")
         .prefetch_related(
             _live_clocks(),

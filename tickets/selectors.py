@@ -2,7 +2,8 @@
 
 from collections.abc import Callable
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from complaints.models import ComplaintCategory, SkillGroup
 from complaints.selectors import category_ancestor_ids
@@ -127,9 +128,20 @@ def open_orders_for_number(*, number: str) -> QuerySet[WorkOrder]:
 
 
 def orders_with_urges() -> QuerySet[WorkOrder]:
-    """Orders with their category path and `urges`, the number of urges logged on each."""
+    """Orders with their category path and `urges`, the number of urges logged on each.
+
+    A correlated count (the timeline's order index), not a join with GROUP BY: grouping joined every order of a
+    customer's history with its timeline before the page's LIMIT, 230 ms for a customer of 487 orders at
+    100,000 orders (bench/pages.py, the order page and the intake card)."""
+    urges = (
+        TimelineEntry.objects.filter(order=OuterRef("pk"), kind="urge")
+        .order_by()
+        .values("order")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return WorkOrder.objects.select_related("category__parent__parent").annotate(
-        urges=Count("timeline", filter=Q(timeline__kind="urge"))
+        urges=Coalesce(Subquery(urges, output_field=IntegerField()), 0)
     )
 
 
