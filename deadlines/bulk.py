@@ -17,16 +17,15 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from .clock_models import Clock, ClockKind, ClockState, LimitSource
+from .clock_models import Clock, ClockKind, ClockState
 from .clocks import (
+    RECALC_FIELDS,
     _clock_stopped,
-    _next_check,
     clock_due_move,
     clock_handling_move,
-    clock_times,
+    clock_rebaselined,
     event_plan,
     policies_active,
-    policy_for,
 )
 from .notices import clock_notices_record
 
@@ -85,9 +84,6 @@ def _breached_at(clock: Clock):
     return F("due_at") if clock.breached_at is not None and clock.breached_at == clock.due_at else clock.breached_at
 
 
-RECALC_FIELDS = ["policy", "calendar_code", "due_at", "warn_at", "limit", "next_check_at", "note"]
-
-
 def _live_locked_many(*, order_ids: list[int]) -> dict[int, list[Clock]]:
     """`clocks_live_locked` for many orders: the running and overdue clocks of all of them, locked in id order, read
     twice for the same reason (a sweep may have started a recurring clock's next round meanwhile)."""
@@ -116,18 +112,8 @@ def clocks_recalculate_many(*, orders: list, at: datetime) -> int:
     changed = []
     running = Clock.objects.filter(order_id__in=list(by_id), state=ClockState.RUNNING).select_related("policy")
     for clock in running.select_for_update(of=("self",)).order_by("id"):
-        order = by_id[clock.order_id]
-        policy = policy_for(kind=clock.kind, order=order, policies=policies)
-        if policy is None or policy.id == clock.policy_id or policy.limit_source != LimitSource.POLICY:
-            continue
-        clock.policy = policy
-        clock.calendar_code = policy.calendar.code
-        clock.due_at, clock.warn_at, clock.limit = clock_times(policy=policy, order=order, start=clock.started_at)
-        if clock.warn_at and clock.warned_at:
-            clock.warn_at = clock.warned_at
-        clock.next_check_at = _next_check(clock)
-        clock.note = f"re-baselined at {at:%Y-%m-%d %H:%M} ({policy.code})"
-        changed.append(clock)
+        if clock_rebaselined(clock=clock, order=by_id[clock.order_id], policies=policies, at=at):
+            changed.append(clock)
     if changed:
         values_update(Clock, changed, RECALC_FIELDS)
     return len(changed)

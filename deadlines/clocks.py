@@ -279,19 +279,30 @@ def clocks_recalculate(*, order, at: datetime) -> int:
     policies = policies_active()
     changed = 0
     for clock in order.clocks.filter(state=ClockState.RUNNING).select_related("policy").select_for_update(of=("self",)):
-        policy = policy_for(kind=clock.kind, order=order, policies=policies)
-        if policy is None or policy.id == clock.policy_id or policy.limit_source != LimitSource.POLICY:
-            continue
-        clock.policy = policy
-        clock.calendar_code = policy.calendar.code
-        clock.due_at, clock.warn_at, clock.limit = clock_times(policy=policy, order=order, start=clock.started_at)
-        if clock.warn_at and clock.warned_at:
-            clock.warn_at = clock.warned_at
-        clock.next_check_at = _next_check(clock)
-        clock.note = f"re-baselined at {at:%Y-%m-%d %H:%M} ({policy.code})"
-        clock.save(update_fields=["policy", "calendar_code", "due_at", "warn_at", "limit", "next_check_at", "note"])
-        changed += 1
+        if clock_rebaselined(clock=clock, order=order, policies=policies, at=at):
+            clock.save(update_fields=RECALC_FIELDS)
+            changed += 1
     return changed
+
+
+RECALC_FIELDS = ["policy", "calendar_code", "due_at", "warn_at", "limit", "next_check_at", "note"]
+
+
+def clock_rebaselined(*, clock: Clock, order, policies, at: datetime) -> bool:
+    """R-CLK-RECALC on one running clock, in memory: when the order's flags now select another policy of its kind,
+    the clock takes it and its times are recomputed from its original start. Whether it changed (the caller
+    writes RECALC_FIELDS: one save, or one UPDATE for many)."""
+    policy = policy_for(kind=clock.kind, order=order, policies=policies)
+    if policy is None or policy.id == clock.policy_id or policy.limit_source != LimitSource.POLICY:
+        return False
+    clock.policy = policy
+    clock.calendar_code = policy.calendar.code
+    clock.due_at, clock.warn_at, clock.limit = clock_times(policy=policy, order=order, start=clock.started_at)
+    if clock.warn_at and clock.warned_at:
+        clock.warn_at = clock.warned_at
+    clock.next_check_at = _next_check(clock)
+    clock.note = f"re-baselined at {at:%Y-%m-%d %H:%M} ({policy.code})"
+    return True
 
 
 def clock_due_move(*, order, kind: str, due_at: datetime) -> int:
