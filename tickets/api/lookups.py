@@ -25,6 +25,7 @@ from complaints.numbers import normalize_number
 from .. import selectors
 from . import serializers as s
 from .fields import TextField
+from .parsers import JSONParser
 from .schema import FIELD_ERRORS
 
 NUMBER_IN_BODY = _("Send the number in the body of a POST to %(path)s: a number in a URL reaches the logs.")
@@ -78,7 +79,7 @@ class CustomerViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         responses={200: CustomerSerializer(many=True)},
         description="The customer of one accepted number: a list of none or one, the number masked.",
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], parser_classes=[JSONParser])  # see OrderNumberSearchView
     def lookup(self, request):
         data = NumberInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -91,6 +92,9 @@ class OrderNumberSearchView(generics.GenericAPIView):
     The number is POSTed (R-SEC-2): `GET /orders/?accepted_number=` refuses it."""
 
     serializer_class = s.WorkOrderListSerializer
+    # JSON only (415 otherwise): a form cannot say null or false, so `open=` or `accepted_number=null` from a form
+    # would be read as "not given" or as the text "null" where the schema says boolean or null (schemathesis).
+    parser_classes = [JSONParser]
 
     @extend_schema(
         request=OrderNumberSearchInput,
