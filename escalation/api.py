@@ -358,7 +358,9 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if getattr(self, "swagger_fake_view", False):
             return Declaration.objects.none()
         rows = selectors.declaration_visible_list(user=self.request.user)
-        state = self.request.query_params.get("state")
+        state = self.request.query_params.get("state", "")
+        if state and state not in DeclarationState.values and self.action == "list":
+            raise ValidationError({"state": ["Unknown state."]})  # R-API-1: not silently every state
         if state in DeclarationState.values:
             rows = rows.filter(state=state)
         return rows.prefetch_related("rounds__opinions", "rounds__decisions")

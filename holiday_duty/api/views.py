@@ -4,6 +4,7 @@ handler, feedback, escalate now, archive), call tasks and their outcome, the dut
 serialise. 400 names each field, 403 the person, 404 what you may not see (ids in a body too), 409 a state
 that does not allow it (a signed handover, an answered call)."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from tickets.api.errors import ApiErrorSerializer
+from tickets.api.fields import StrictBooleanFormField
 
 from .. import selectors, services
 from ..models import CallTask, DutyLogEntry, DutyOrder, DutyState, Handover, RosterOverride, Shift, ShiftSwap
@@ -129,8 +131,13 @@ class CallTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if getattr(self, "swagger_fake_view", False):
             return CallTask.objects.none()
         rows = selectors.call_task_visible_list(user=self.request.user).order_by("created_at", "id")
-        if self.action == "list" and self.request.query_params.get("open", "") in ("1", "true"):
-            rows = rows.filter(outcome="")
+        if self.action == "list":
+            try:
+                open_only = StrictBooleanFormField(required=False).clean(self.request.query_params.get("open", ""))
+            except DjangoValidationError as error:
+                raise ValidationError({"open": error.messages}) from None  # R-API-1: not silently "all"
+            if open_only:
+                rows = rows.filter(outcome="")
         return rows
 
     @extend_schema(parameters=[OpenApiParameter("open", bool, required=False, description="Only calls not made.")])

@@ -143,3 +143,28 @@ def test_the_handler_feeds_back_from_the_order_page(duty, landed, login):
     assert (duty_order.state, duty_order.feedback_by, duty_order.feedback_channel) == (
         "feedback", duty.account_manager, "logged_in",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("value", ["-2.2e-309", "maybe", "2"])
+def test_a_call_task_filter_that_is_not_true_or_false_is_a_400_naming_it(api, duty, value):
+    """schemathesis found `?open=-2.225073858507203e-309` answered with every task (R-API-1)."""
+    api.force_login(duty.duty)
+
+    response = api.get("/api/v1/holiday-duty/call-tasks/", {"open": value})
+
+    assert response.status_code == 400, response.content
+    assert "open" in response.json()
+
+
+def test_the_open_call_tasks_are_those_not_made_yet(api, duty, landed):
+    with time_machine.travel(NOW, tick=False):
+        api.force_login(duty.duty)
+        api.post(
+            f"{BASE}/duty-orders/{landed.id}/confirm-handler/", {"handler_id": duty.account_manager.id}, format="json"
+        )
+        assert api.get(f"{BASE}/call-tasks/", {"open": "true"}).json()["count"] == 1
+        assert api.get(f"{BASE}/call-tasks/", {"open": ""}).json()["count"] == 1
+        call = api.get(f"{BASE}/call-tasks/").json()["results"][0]
+        api.post(f"{BASE}/call-tasks/{call['id']}/outcome/", {"outcome": "reached"}, format="json")
+        assert api.get(f"{BASE}/call-tasks/", {"open": "true"}).json()["count"] == 0
+        assert api.get(f"{BASE}/call-tasks/", {"open": "false"}).json()["count"] == 1
