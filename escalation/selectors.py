@@ -180,6 +180,15 @@ def major_for_order(*, order_id: int) -> MajorComplaint | None:
     )
 
 
+def replier_candidates(*, major: MajorComplaint) -> list:
+    """Whom the supervisor may designate to reply to the customer (R-MAJ-5) in the browser: the first-contact
+    owner first (the default), then the other active members of the accepting unit (all of them see the order)."""
+    order = major.order
+    owner = order.accepted_by if order.accepted_by_id and order.accepted_by.is_active else None
+    members = get_user_model().objects.filter(is_active=True, org_units=order.accepting_unit_id).order_by("id")
+    return [*([owner] if owner else []), *(u for u in members.distinct() if owner is None or u.id != owner.id)]
+
+
 def declaration_detail(*, declaration_id: int) -> Declaration:
     return (
         Declaration.objects.select_related("major__order", "interface", "declarer", "reviewer", "interface_admin")

@@ -114,13 +114,16 @@ def order_panel(request, order) -> dict | None:
     if not selectors.major_visible_to(major=major, user=user):
         return None
     declaration = Declaration.objects.filter(major=major).first()
+    may_opine = major.opinion_at is None and user.id == major.supervisor_id
     context = {
         **base,
         "major": major,
         "major_criteria": list(major.criteria.all()),
         "interfaces": selectors.interface_list(),
         "may_classify": declaration is None and open_complaint and user.has_perm("escalation.classify_major"),
-        "may_opine": major.opinion_at is None and user.id == major.supervisor_id,
+        "may_opine": may_opine,
+        "repliers": selectors.replier_candidates(major=major) if may_opine else [],
+        "typed_replier": _int_or_none(_failed_value(request, "opinion", "replier")),
         "may_reply": major.replied_at is None and major.replier_id == user.id,
         "may_declare": declaration is None and user.groups.filter(name=major.interface.declaring_role).exists(),
         "declaration": declaration,
@@ -188,7 +191,7 @@ ACTIONS: dict[str, Callable] = {
     ),
     "opinion": lambda order, major, decl, user, post, files: services.major_complaint_opinion(
         major_id=major.id, actor=user, opinion=post.get("opinion", ""), plan=post.get("plan", ""),
-        reply_script=post.get("reply_script", ""),
+        reply_script=post.get("reply_script", ""), replier_id=_int_or_none(post.get("replier")),
     ),
     "reply": lambda order, major, decl, user, post, files: services.major_complaint_reply(
         major_id=major.id, actor=user, content=post.get("content", "")
@@ -259,7 +262,7 @@ ACTIONS["escalated_reply"] = lambda order, major, decl, user, post, files: servi
 # an error on another key is shown at the top of the form.
 FORM_FIELDS: dict[str, tuple[str, ...]] = {
     "classify": ("criteria", "interface", "note"),
-    "opinion": ("opinion", "plan", "reply_script"),
+    "opinion": ("opinion", "plan", "reply_script", "replier"),
     "reply": ("content",),
     "declare": (*CONTENT_FIELDS, "criteria"),
     "edit": (*CONTENT_FIELDS, "criteria"),
@@ -268,7 +271,7 @@ FORM_FIELDS: dict[str, tuple[str, ...]] = {
     "return_to_declarer": ("reason",), "refer": ("reason",), "resolve": ("resolution",), "submit": (),
     "escalated_reply": tuple(f.name for f in ESCALATED_REPLY_FIELDS),
 }  # fmt: skip
-ERROR_KEYS = {"criterion_ids": "criteria", "interface_id": "interface"}
+ERROR_KEYS = {"criterion_ids": "criteria", "interface_id": "interface", "replier_id": "replier"}
 
 
 def _form_key(name: str, post) -> str:

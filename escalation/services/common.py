@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from deadlines.clocks import clocks_on_event
 from notifications.services import notification_enqueue
 from tickets.models import WorkOrder
+from tickets.permissions import order_visible_to
 
 from ..models import (
     Criterion,
@@ -72,10 +73,13 @@ def _criteria(criterion_ids) -> tuple[list[Criterion], list[str]]:
     return found, []
 
 
-def _user_or_error(user_id, field_errors: list[str]):
+def _user_or_error(user_id, field_errors: list[str], *, order: WorkOrder):
+    """A person named in a body for this order: an active user who may see the order. Anyone else answers like
+    an id that does not exist, so a body cannot hand an order's case to someone outside its visibility rule."""
     if user_id is None:
         return None
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        field_errors.append(_("No such active user."))
+    if user is None or not order_visible_to(order, user):
+        field_errors.append(_("No such active user who may see this order."))
+        return None
     return user

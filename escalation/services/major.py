@@ -158,7 +158,7 @@ def major_complaint_opinion(
     if actor.id != major.supervisor_id:
         raise PermissionDenied(_("Only the supervisor this complaint was reported to gives the opinion."))
     replier_errors: list[str] = []
-    replier = _user_or_error(replier_id, replier_errors) or major.order.accepted_by
+    replier = _user_or_error(replier_id, replier_errors, order=major.order) or major.order.accepted_by
     require({"opinion": [_("Write the handling opinion.")] if _blank(opinion) else [], "replier_id": replier_errors})
     now = timezone.now()
     major.supervisor_opinion = opinion.strip()

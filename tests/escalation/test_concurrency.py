@@ -48,3 +48,16 @@ def test_two_admins_accepting_at_once_one_wins_one_409(world, people):
 
     assert outcome(results) == Counter({"ok": 1, "TransitionRefused": 1})
     assert Declaration.objects.get(pk=d.id).decisions.filter(decision="accept").count() == 1
+
+
+def test_the_reviewer_approving_from_two_desks_at_once_one_wins_one_409(world, people):
+    # the reviewer is fixed when the step starts, so "two reviewers" of one declaration are the same person
+    # posting twice (two tabs, two desks): the row lock serialises them and the second sees the new state
+    d = declaration_make(world)
+    opinions_give(world, d)
+    d = services.declaration_submit(declaration_id=d.id, actor=world.clerk)
+    results = run_together(*[lambda: services.declaration_approve(declaration_id=d.id, actor=world.store_manager)] * 2)
+
+    assert outcome(results) == Counter({"ok": 1, "TransitionRefused": 1})
+    fresh = Declaration.objects.get(pk=d.id)
+    assert fresh.state == S.APPROVED and fresh.decisions.filter(decision="approve").count() == 1

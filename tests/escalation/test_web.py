@@ -7,7 +7,7 @@ import pytest
 
 from escalation.models import Declaration
 from escalation.models import DeclarationState as S
-from tests.factories import work_order_make
+from tests.factories import UserFactory, work_order_make
 
 from .conftest import CONTENT, criteria_ids, declaration_make, major_make, opinions_give
 
@@ -184,3 +184,24 @@ def test_a_transition_at_the_wrong_moment_answers_409_and_a_stranger_403(world, 
     opinions_give(world, d)
     assert post(login(world.legal), order, "submit").status_code == 403
     assert Declaration.objects.get(pk=d.pk).state == S.DRAFT
+
+
+def test_the_supervisor_designates_the_replier_in_the_browser(world, people, login):
+    # the opinion form offers the first-contact owner first, then the accepting hall's other members
+    colleague = UserFactory(roles=["front_line"], units=[world.hall_south])
+    stranger = UserFactory(roles=["front_line"], units=[world.hall_north])
+    major = major_make(world)
+    manager = login(world.store_manager)
+    html = panel(page(manager, major.order))
+    options = re.findall(r'<select name="replier">(.*?)</select>', html, re.S)[0]
+    values = [int(v) for v in re.findall(r'value="(\d+)"', options)]
+    assert values[0] == world.clerk.id and colleague.id in values and stranger.id not in values
+
+    # a replier posted from outside the order's visibility is refused beside the field, the text kept
+    answer = post(manager, major.order, "opinion", opinion="先安抚客户。", replier=stranger.id)
+    assert answer.status_code == 400 and "先安抚客户。" in answer.content.decode()
+    major.refresh_from_db()
+    assert major.opinion_at is None
+    assert post(manager, major.order, "opinion", opinion="先安抚客户。", replier=colleague.id).status_code == 302
+    major.refresh_from_db()
+    assert major.replier == colleague
