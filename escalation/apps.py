@@ -15,12 +15,14 @@ class EscalationConfig(AppConfig):
         from tickets.views.order import order_panel_register
 
         from .receivers import demo_on_demo_data_loaded
-        from .services import major_on_order_event, media_on_order_event
+        from .services import escalated_on_order_event, major_on_order_event, media_on_order_event
         from .views import TIMELINE_KIND_LABELS, escalated_panel, order_panel
 
         # An order that becomes major (at intake or by a flag change) gets its record in that transaction.
         order_event.connect(major_on_order_event, dispatch_uid="escalation-order-event")
         order_event.connect(media_on_order_event, dispatch_uid="escalation-media-event")  # R-SP-6
+        # R-SP-4: an escalated complaint's customer reply needs its escalated-reply form (refused in that transaction).
+        order_event.connect(escalated_on_order_event, dispatch_uid="escalation-escalated-event")
         TIMELINE_LABELS.update(TIMELINE_KIND_LABELS)
         order_panel_register(order_panel)
         order_panel_register(escalated_panel)

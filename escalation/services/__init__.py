@@ -21,6 +21,7 @@ from .declaration import (
 )
 from .escalated import (
     escalated_case_set,
+    escalated_on_order_event,
     escalated_reply_errors,
     escalated_reply_record,
     media_liaison_unit,
@@ -49,6 +50,7 @@ __all__ = [
     "declaration_submit",
     "declaration_update",
     "escalated_case_set",
+    "escalated_on_order_event",
     "escalated_reply_errors",
     "escalated_reply_record",
     "media_liaison_unit",

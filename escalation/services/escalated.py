@@ -4,17 +4,19 @@
   tracker and a handling deadline set by the dispatcher (`escalated_case_set`).
 - Its final reply is the escalated-reply form (用户申诉处理反馈单, `escalated_reply_record`): every part of
   R-SP-4 present, or 400 naming each missing one.
+- The customer reply of an escalated order is refused until that form is written (`escalated_on_order_event`).
 - A complaint with media present tells the media liaison unit (综合部, data) at once (`media_on_order_event`)."""
 
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from org.models import OrgUnit
+from tickets.events import OrderEvent
 from tickets.models import OrderState, WorkOrder
 from tickets.permissions import order_visible_to
 from tickets.services import TransitionRefused
@@ -109,6 +111,24 @@ def escalated_reply_record(*, order_id: int, actor, **parts) -> EscalatedReply:
         order=order, actor=actor, kind="escalated_reply", note=reply.result, at=now, data={"reply_id": reply.id}
     )
     return reply
+
+
+def escalated_on_order_event(sender, *, order, event, at, actor=None, **details) -> None:
+    """R-SP-3, R-SP-4: the final reply of an escalated complaint follows the escalated-reply form. Receiver of
+    tickets' life-cycle event, inside the customer reply's transaction: without a form written for the order
+    the reply is refused (400 naming `escalated_reply`) and rolls back whole (one order or a batch)."""
+    if event != OrderEvent.CUSTOMER_REPLIED or not order.is_escalated:
+        return
+    if EscalatedReply.objects.filter(order_id=order.id).exists():
+        return
+    raise ValidationError(
+        {
+            "escalated_reply": [
+                _("%(number)s is an escalated complaint: write its escalated-reply form (用户申诉处理反馈单) first.")
+                % {"number": order.number}
+            ]
+        }
+    )
 
 
 def media_liaison_unit() -> OrgUnit | None:

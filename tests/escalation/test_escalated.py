@@ -12,7 +12,18 @@ from escalation import services
 from escalation.models import EscalatedReply, EscalationRules
 from escalation.selectors import declaration_figures, escalation_tendency_counts
 from notifications.models import Notification
-from tests.factories import OrgUnitFactory, UserFactory, another_number, work_order_make
+from tests.factories import (
+    FINAL_REPLY,
+    OrgUnitFactory,
+    UserFactory,
+    another_number,
+    fresh,
+    work_order_at,
+    work_order_make,
+    work_order_walk,
+)
+from tickets import services as tickets_services
+from tickets.models import OrderState
 
 from .conftest import declaration_make, opinions_give
 
@@ -189,3 +200,29 @@ def test_the_browser_form_only_for_who_may_write_it(login, world, escalated):
         due_at=timezone.now() + timedelta(days=3),
     )  # fmt: skip
     assert 'data-action-form="escalated_reply"' in client.get(f"/orders/{escalated.id}/").content.decode()
+
+
+def test_the_customer_reply_of_an_escalated_complaint_needs_its_escalated_reply_form(api, world, escalated):
+    # given an escalated complaint whose reply is approved, and no escalated-reply form yet
+    order = work_order_walk(escalated, to=OrderState.REPLY_APPROVED, world=world)
+
+    # the final reply is refused, naming the form, and nothing moves
+    with pytest.raises(ValidationError) as refused:
+        tickets_services.work_order_reply_customer(order_id=order.id, actor=world.dispatcher, **FINAL_REPLY)
+    assert list(refused.value.message_dict) == ["escalated_reply"]
+    api.force_authenticate(world.dispatcher)
+    answer = api.post(f"/api/v1/orders/{order.id}/reply-customer/", FINAL_REPLY, format="json")
+    assert answer.status_code == 400 and list(answer.json()) == ["escalated_reply"], answer.content
+    assert fresh(order).state == OrderState.REPLY_APPROVED and not order.final_replies.filter(sent_at__isnull=False)
+
+    # once the form is written, the reply goes out
+    services.escalated_reply_record(
+        order_id=order.id, actor=world.dispatcher, first_complaint_at=timezone.now() - timedelta(days=3), **FORM
+    )
+    tickets_services.work_order_reply_customer(order_id=order.id, actor=world.dispatcher, **FINAL_REPLY)
+    assert fresh(order).state == OrderState.CUSTOMER_REPLIED
+
+
+def test_an_ordinary_complaint_replies_without_the_form(world):
+    order = work_order_at(OrderState.CUSTOMER_REPLIED, world=world, accepted_number=another_number())
+    assert not order.is_escalated and not EscalatedReply.objects.filter(order=order).exists()
