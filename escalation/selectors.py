@@ -189,6 +189,13 @@ def replier_candidates(*, major: MajorComplaint) -> list:
     return [*([owner] if owner else []), *(u for u in members.distinct() if owner is None or u.id != owner.id)]
 
 
+def tracker_candidates(*, order: WorkOrder) -> list:
+    """Whom the dispatcher may name as an escalated complaint's tracker (R-SP-3) in the browser: the active
+    members of the accepting and the handling unit (all of them see the order), the current tracker kept."""
+    units = [u for u in (order.accepting_unit_id, order.handling_unit_id) if u]
+    return list(get_user_model().objects.filter(is_active=True, org_units__in=units).distinct().order_by("id"))
+
+
 def declaration_detail(*, declaration_id: int) -> Declaration:
     return (
         Declaration.objects.select_related("major__order", "interface", "declarer", "reviewer", "interface_admin")

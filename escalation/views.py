@@ -257,6 +257,10 @@ def _reply_parts(post) -> dict:
 ACTIONS["escalated_reply"] = lambda order, major, decl, user, post, files: services.escalated_reply_record(
     order_id=order.id, actor=user, **_reply_parts(post)
 )
+ACTIONS["escalated_tracker"] = lambda order, major, decl, user, post, files: services.escalated_case_set(
+    order_id=order.id, actor=user, tracker_id=_int_or_none(post.get("tracker")), due_at=_instant(post.get("due_at"))
+)
+ESCALATED_ACTIONS = ("escalated_reply", "escalated_tracker")
 
 # The fields of each panel form (the name its inputs carry), and how a service's error keys map onto them:
 # an error on another key is shown at the top of the form.
@@ -270,8 +274,14 @@ FORM_FIELDS: dict[str, tuple[str, ...]] = {
     "approve": ("note",), "accept": ("note",), "close": ("note",),
     "return_to_declarer": ("reason",), "refer": ("reason",), "resolve": ("resolution",), "submit": (),
     "escalated_reply": tuple(f.name for f in ESCALATED_REPLY_FIELDS),
+    "escalated_tracker": ("tracker", "due_at"),
 }  # fmt: skip
-ERROR_KEYS = {"criterion_ids": "criteria", "interface_id": "interface", "replier_id": "replier"}
+ERROR_KEYS = {
+    "criterion_ids": "criteria",
+    "interface_id": "interface",
+    "replier_id": "replier",
+    "tracker_id": "tracker",
+}
 
 
 def _form_key(name: str, post) -> str:
@@ -351,7 +361,7 @@ def order_action(request, pk: int, name: str):
         raise Http404
     user = request.user
     major = selectors.major_for_order(order_id=pk)
-    if major is None or name == "escalated_reply":
+    if major is None or name in ESCALATED_ACTIONS:
         order = get_object_or_404(work_order_visible_list(user=user), pk=pk)
     else:
         if not selectors.major_visible_to(major=major, user=user):
@@ -363,7 +373,7 @@ def order_action(request, pk: int, name: str):
             raise Http404
     elif name in ("opinion", "reply", "declare") and major is None:
         raise Http404
-    anchor = "#escalated" if name == "escalated_reply" else "#major"
+    anchor = "#escalated" if name in ESCALATED_ACTIONS else "#major"
     if order_visible_to(order, user):
         target = reverse("order-detail", args=[order.pk]) + anchor
     else:
@@ -459,8 +469,18 @@ def escalated_panel(request, order) -> dict | None:
     may_write = order.state != OrderState.CLOSED and (
         (case is not None and case.tracker_id == user.id) or user.has_perm("tickets.reply_customer")
     )
+    # The dispatcher names the tracker and sets the deadline (R-SP-3), the same rule as the service.
+    may_set_tracker = order.state != OrderState.CLOSED and user.has_perm("tickets.dispatch_workorder")
+    typed_due = _failed_value(request, "escalated_tracker", "due_at")
     return {
         "template": "escalation/escalated_panel.html",
+        "may_set_tracker": may_set_tracker,
+        "trackers": selectors.tracker_candidates(order=order) if may_set_tracker else [],
+        "typed_tracker": _int_or_none(_failed_value(request, "escalated_tracker", "tracker"))
+        or (case.tracker_id if case else None),
+        "typed_due_at": typed_due or (f"{timezone.localtime(case.due_at):%Y-%m-%dT%H:%M}" if case else ""),
+        "tracker_errors": _failed_errors(request, "escalated_tracker", "tracker"),
+        "due_at_errors": _failed_errors(request, "escalated_tracker", "due_at"),
         "case": case,
         "reply": reply,
         "may_write_reply": may_write,

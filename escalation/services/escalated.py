@@ -37,19 +37,21 @@ def _order_for(order_id: int, actor) -> WorkOrder:
 
 @transaction.atomic
 def escalated_case_set(*, order_id: int, actor, tracker_id: int | None, due_at: datetime | None) -> EscalatedCase:
-    """R-SP-3: the dispatcher names the dedicated tracker and sets the handling deadline of an escalated
-    complaint. Setting it again replaces both (on the timeline)."""
+    """R-SP-3: the dispatcher names the dedicated tracker (someone who may see the order) and sets the handling
+    deadline of an escalated complaint. Setting it again replaces both (on the timeline)."""
     order = _order_for(order_id, actor)
     if not actor.has_perm("tickets.dispatch_workorder"):
         raise PermissionDenied(_("Only the dispatcher sets the tracker and deadline of an escalated complaint."))
     if order.state == OrderState.CLOSED:
         raise TransitionRefused(order, "escalated_case", _("The order is closed."))
     tracker = get_user_model().objects.filter(pk=tracker_id, is_active=True).first() if tracker_id else None
+    if tracker is not None and not order_visible_to(order, tracker):
+        tracker = None  # someone who may not see the order cannot track it: refused like an unknown id
     now = timezone.now()
     require(
         {
             "order": [] if order.is_escalated else [_("The order is not flagged escalated.")],
-            "tracker_id": [] if tracker else [_("Name the dedicated tracker (an active user).")],
+            "tracker_id": [] if tracker else [_("Name the dedicated tracker: an active user who may see this order.")],
             "due_at": [_("Set a handling deadline in the future.")] if due_at is None or due_at <= now else [],
         }
     )

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from escalation import services
-from escalation.models import EscalatedReply, EscalationRules
+from escalation.models import EscalatedCase, EscalatedReply, EscalationRules
 from escalation.selectors import declaration_figures, escalation_tendency_counts
 from notifications.models import Notification
 from tests.factories import (
@@ -61,12 +61,19 @@ def test_the_dispatcher_names_the_tracker_and_the_deadline(world, escalated, dja
     with pytest.raises(ValidationError) as refused:
         services.escalated_case_set(order_id=escalated.id, actor=world.dispatcher, tracker_id=None, due_at=None)
     assert set(refused.value.message_dict) == {"tracker_id", "due_at"}
-    with django_capture_on_commit_callbacks(execute=True):
-        case = services.escalated_case_set(
+    # a tracker must be someone who may see the order: the billing handler does not (not dispatched there yet)
+    with pytest.raises(ValidationError) as refused:
+        services.escalated_case_set(
             order_id=escalated.id, actor=world.dispatcher, tracker_id=world.handler.id, due_at=due
         )
-    assert (case.tracker, case.due_at) == (world.handler, due)
-    assert Notification.objects.filter(recipient=world.handler, order=escalated, kind="major_complaint").exists()
+    assert list(refused.value.message_dict) == ["tracker_id"]
+    tracker = UserFactory(roles=["front_line"], units=[world.cs_centre])
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.escalated_case_set(
+            order_id=escalated.id, actor=world.dispatcher, tracker_id=tracker.id, due_at=due
+        )
+    assert (case.tracker, case.due_at) == (tracker, due)
+    assert Notification.objects.filter(recipient=tracker, order=escalated, kind="major_complaint").exists()
     ordinary = work_order_make(actor=world.clerk)
     with pytest.raises(ValidationError) as refused:
         services.escalated_case_set(
@@ -226,3 +233,28 @@ def test_the_customer_reply_of_an_escalated_complaint_needs_its_escalated_reply_
 def test_an_ordinary_complaint_replies_without_the_form(world):
     order = work_order_at(OrderState.CUSTOMER_REPLIED, world=world, accepted_number=another_number())
     assert not order.is_escalated and not EscalatedReply.objects.filter(order=order).exists()
+
+
+def test_the_dispatcher_names_the_tracker_and_the_deadline_in_the_browser(login, world, escalated):
+    tracker = UserFactory(roles=["front_line"], units=[world.cs_centre])
+    stranger = UserFactory(roles=["front_line"], units=[world.hall_north])
+    url = f"/escalation/orders/{escalated.id}/do/escalated_tracker/"
+    # only the dispatcher has the form; it offers people who see the order
+    assert (
+        'data-action-form="escalated_tracker"'
+        not in login(world.legal).get(f"/orders/{escalated.id}/").content.decode()
+    )
+    client = login(world.dispatcher)
+    html = client.get(f"/orders/{escalated.id}/").content.decode()
+    form = html[html.find('data-action-form="escalated_tracker"') :]
+    assert f'value="{tracker.id}"' in form[: form.find("</form>")]
+    assert f'value="{stranger.id}"' not in form[: form.find("</form>")]
+
+    due = timezone.localtime(timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
+    refused = client.post(url, {"tracker": stranger.id, "due_at": f"{due:%Y-%m-%dT%H:%M}"})
+    assert refused.status_code == 400 and not EscalatedCase.objects.exists()
+    assert login(world.legal).post(url, {"tracker": tracker.id, "due_at": f"{due:%Y-%m-%dT%H:%M}"}).status_code == 403
+    answer = client.post(url, {"tracker": tracker.id, "due_at": f"{due:%Y-%m-%dT%H:%M}"})
+    assert answer.status_code == 302 and answer.url.endswith("#escalated")
+    case = EscalatedCase.objects.get(order=escalated)
+    assert (case.tracker, case.due_at) == (tracker, due)
