@@ -1,7 +1,11 @@
 """REST under /api/v1/escalation/ (R-API-1): 201/200 on success, 400 naming each field, 403 role or person,
 404 what one may not see, 409 state; the queues (R-MAJ-6); the OpenAPI schema documents every code."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from escalation import services
@@ -151,3 +155,22 @@ def test_an_unknown_id_in_a_body_is_a_400_naming_it(api, world, people):
     assert response.status_code == 400 and "order_id" in response.json()
     response = api.post(f"{BASE}/declarations/", {"major_id": 2**62}, format="json")
     assert response.status_code == 400 and "major_id" in response.json()
+
+
+def test_a_queue_lists_the_oldest_due_first_with_the_remaining_time(api, world, people, clocks):
+    # given two declarations waiting for the legal office's opinion, the later-classified one drafted first
+    start = datetime(2026, 11, 18, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday: the working day counts
+    with time_machine.travel(start, tick=False):
+        early = major_make(world)
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        late = major_make(world, accepted_number=another_number())
+        later_declaration = declaration_make(world, major=late)
+        earlier_declaration = declaration_make(world, major=early)
+
+    # then the one whose declaration clock is due first leads, with its remaining time
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        api.force_authenticate(world.legal)
+        rows = api.get(f"{BASE}/queues/opinions/").json()
+    assert [r["id"] for r in rows] == [earlier_declaration.id, later_declaration.id]
+    assert rows[0]["due_at"] <= rows[1]["due_at"]
+    assert all(isinstance(r["remaining_seconds"], int) for r in rows)
