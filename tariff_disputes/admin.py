@@ -1,7 +1,7 @@
 """R-TD-3/4/5: causes, multipliers and approval thresholds are reference data, edited here (Django admin keeps
-the history of every change: the "History" page of each row, django.contrib.admin.LogEntry). Disputes,
-approvals, refunds, their history and the console gateway's outbox are read-only here: they move only
-through the services (STYLE.md), so the admin never edits a state or an amount."""
+the history of every change: the "History" page of each row, django.contrib.admin.LogEntry, with each changed
+field's old and new value). Disputes, approvals, refunds, their history and the console gateway's outbox are
+read-only here: they move only through the services (STYLE.md), so the admin never edits a state or an amount."""
 
 from django.contrib import admin
 
@@ -21,26 +21,48 @@ from .models import (
 )
 
 
+def _shown(value) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+class ValuesHistoryAdmin(admin.ModelAdmin):
+    """The History page of money-authority data says what each change was from and to (R-TD-4/5: which threshold
+    or multiplier applied when), not only which fields changed: "up to (yuan): 100.00 → 150.00"."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        if add or not form.changed_data:
+            return message
+        fields = [
+            f"{form.fields[name].label}: {_shown(form.initial.get(name))} → {_shown(form.cleaned_data.get(name))}"
+            for name in form.changed_data
+        ]
+        for entry in message:
+            if "changed" in entry and "name" not in entry["changed"]:
+                entry["changed"]["fields"] = fields
+        return message
+
+
 @admin.register(Cause)
-class CauseAdmin(admin.ModelAdmin):
+class CauseAdmin(ValuesHistoryAdmin):
     list_display = ["name", "code", "parent", "is_company_cause", "is_active", "position"]
     list_editable = ["is_active", "position"]
     list_filter = ["is_company_cause", "is_active"]
 
 
 @admin.register(MultiplierPolicy)
-class MultiplierPolicyAdmin(admin.ModelAdmin):
+class MultiplierPolicyAdmin(ValuesHistoryAdmin):
     list_display = ["name", "code", "company_cause", "multiplier", "is_active"]
 
 
 @admin.register(FeeCategory)
-class FeeCategoryAdmin(admin.ModelAdmin):
+class FeeCategoryAdmin(ValuesHistoryAdmin):
     list_display = ["category_name", "is_active"]
     list_editable = ["is_active"]
 
 
 @admin.register(ApprovalThreshold)
-class ApprovalThresholdAdmin(admin.ModelAdmin):
+class ApprovalThresholdAdmin(ValuesHistoryAdmin):
     list_display = ["level", "name", "max_amount", "permission", "allows_cash"]
 
 

@@ -5,6 +5,7 @@ serialise. Errors go through tickets' exception handler: 400 names each field, 4
 Amounts are strings of yuan with at most two decimals (R-TD-6: never a float)."""
 
 from django.core.validators import RegexValidator
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -75,10 +76,17 @@ class CauseSerializer(serializers.ModelSerializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField(
+        help_text="Where the file is downloaded (the dispute's visibility applies; R-SEC-2)."
+    )
+
     class Meta:
         model = Evidence
-        fields = ["id", "kind", "original_name", "size", "content_type", "uploaded_by", "uploaded_at"]
+        fields = ["id", "kind", "original_name", "size", "content_type", "uploaded_by", "uploaded_at", "download"]
         read_only_fields = fields
+
+    def get_download(self, evidence) -> str:
+        return reverse("td-evidence", args=[evidence.dispute_id, evidence.pk])
 
 
 class ApprovalSerializer(serializers.ModelSerializer):

@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", views.dispute_new, name="td-new"),
     path("<int:pk>/", views.dispute_page, name="td-dispute"),
     path("<int:pk>/do/<slug:name>/", views.dispute_action, name="td-action"),
+    path("<int:pk>/evidence/<int:evidence_id>/", views.evidence_download, name="td-evidence"),
 ]

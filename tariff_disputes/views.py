@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm import ConcurrentTransition
 
 from tickets.models import OrderState
@@ -119,6 +119,18 @@ def dispute_page(request, pk: int):
         "script": selectors.recharge_card_script(dispute=dispute),
     }
     return render(request, "tariff_disputes/dispute.html", context)
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk: int, evidence_id: int):
+    """Evidence is as confidential as the dispute (R-SEC-2, R-FL-8): only for users who see the dispute; the id of
+    another dispute's evidence, or of one you may not see, is the same 404 as an id that does not exist."""
+    dispute = _dispute_or_404(request, pk)
+    evidence = dispute.evidence.filter(pk=evidence_id).first()
+    if evidence is None:
+        raise Http404
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
 
 
 def _refused(request, error) -> None:

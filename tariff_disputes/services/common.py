@@ -68,10 +68,11 @@ def money_errors(value, *, allow_none: bool = False) -> tuple[Decimal | None, li
         return None, [_("“%(value)s” is not an amount in yuan.") % {"value": str(value)[:40]}]
     if amount <= 0:
         return None, [_("The amount must be more than zero.")]
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
-        return None, [_("At most two decimal places (fen).")]
+    # The ceiling before the fen: quantizing a huge amount with many decimals exceeds Decimal's precision.
     if amount > MONEY_MAX:
         return None, [_("At most ¥%(max)s.") % {"max": MONEY_MAX}]
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(CENT):
+        return None, [_("At most two decimal places (fen).")]
     return amount.quantize(CENT), []
 
 
