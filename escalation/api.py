@@ -10,12 +10,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tickets.api.errors import ApiErrorSerializer
 from tickets.api.fields import IdField, InstantField, TextField
+from tickets.api.parsers import FormParser, JSONParser, MultiPartParser
 from tickets.api.schema import FIELD_ERRORS
 from tickets.models import WorkOrder
 from tickets.selectors import work_order_visible_list

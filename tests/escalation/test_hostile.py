@@ -126,3 +126,14 @@ def test_an_opinion_of_an_unknown_kind_or_without_text_is_a_400_naming_it(api, w
     assert "text" in api.post(url, {"kind": "legal", "text": "  "}, format="json").json()
     assert "text" in api.post(url, {"kind": "legal"}, format="json").json()
     assert d.opinions.count() == 0
+
+
+@pytest.mark.parametrize("path", ["declarations/", "declarations/{id}/", "declarations/{id}/opinions/"])
+def test_a_body_nested_too_deep_is_a_400_not_a_500(api, world, people, path):
+    d = declaration_make(world)
+    api.force_authenticate(world.clerk)
+    deep = "[" * 5000 + "]" * 5000
+    url = f"{BASE}/{path.format(id=d.id)}"
+    method = api.patch if path == "declarations/{id}/" else api.post
+    answer = method(url, deep, content_type="application/json")
+    assert answer.status_code == 400, answer.content[:200]
