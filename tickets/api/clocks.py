@@ -10,10 +10,11 @@ from org.selectors import unit_subtree_ids
 
 from ..selectors import clock_visible_list, order_units_q
 from .filters import IdFilter, StrictBooleanFilter
+from .labels import ChoiceLabelField
 
 
 class ClockSerializer(serializers.ModelSerializer):
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = ChoiceLabelField(ClockKind, source="kind")
     order_number = serializers.CharField(source="order.number", read_only=True)
     remaining_seconds = serializers.SerializerMethodField(
         help_text="Open time left on the clock's calendar (running clocks), else null."

@@ -37,6 +37,7 @@ from ..models.choices import (
 from ..selectors import final_reply_previous, work_order_allowed_transitions
 from .clocks import ClockSerializer
 from .fields import IdField, InstantField, TextField
+from .labels import PersonNameField
 
 FLAGS = ("is_major", "is_repeat", "is_batch", "is_escalated", "escalation_tendency", "is_collective", "is_media")
 FLAG_HELP = {
@@ -57,8 +58,8 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
     category_label = serializers.SerializerMethodField()
     accepting_unit_name = serializers.CharField(source="accepting_unit.name", read_only=True)
     handling_unit_name = serializers.CharField(source="handling_unit.name", read_only=True, default="")
-    accepted_by_name = serializers.CharField(source="accepted_by.get_full_name", read_only=True)
-    assignee_name = serializers.CharField(source="assignee.get_full_name", read_only=True, default="")
+    accepted_by_name = PersonNameField(source="accepted_by")
+    assignee_name = PersonNameField(source="assignee")
     is_overdue = serializers.BooleanField(read_only=True, default=False)
     is_at_risk = serializers.BooleanField(read_only=True, default=False)
 
@@ -87,7 +88,7 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    recorded_by_name = serializers.CharField(source="recorded_by.get_full_name", read_only=True)
+    recorded_by_name = PersonNameField(source="recorded_by")
 
     class Meta:
         model = Contact
@@ -132,7 +133,7 @@ class CallbackSerializer(serializers.ModelSerializer):
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.get_full_name", read_only=True, default="")
+    actor_name = PersonNameField(source="actor")
 
     class Meta:
         model = TimelineEntry
@@ -171,7 +172,7 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
     callbacks = CallbackSerializer(many=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
     clocks = ClockSerializer(many=True, read_only=True)
-    extension_requests = serializers.SerializerMethodField()
+    extension_requests = ExtensionRequestSerializer(many=True, read_only=True)
     customer_brand = serializers.CharField(source="customer.brand", read_only=True)
     customer_home_city = serializers.CharField(source="customer.home_city", read_only=True)
     contact_number = serializers.SerializerMethodField(help_text=_("Masked (R-SEC-2); unmask via POST …/unmask/."))
@@ -200,10 +201,6 @@ class WorkOrderDetailSerializer(WorkOrderListSerializer):
         if previous is None:
             return None
         return ReplyVoiceSerializer(previous).data
-
-    @extend_schema_field(ExtensionRequestSerializer(many=True))
-    def get_extension_requests(self, order: WorkOrder) -> list[dict]:
-        return ExtensionRequestSerializer(order.extension_requests.all(), many=True).data
 
     def get_allowed_transitions(self, order: WorkOrder) -> list[str]:
         return work_order_allowed_transitions(order=order, user=self.context["request"].user)

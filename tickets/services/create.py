@@ -1,5 +1,6 @@
 """Accepting a customer: creating a work order with every rule of SPEC §2 (R-WO-1 … R-WO-10)."""
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -220,14 +221,26 @@ def _actor_load(actor) -> list[OrgUnit]:
 def _model_from_row(model, row):
     """An instance from a row of all its concrete columns in order, converted as the ORM converts them (the
     backend's converters, e.g. SQLite's booleans, and the field's own from_db_value)."""
+    names, converters = _row_converters(connection.vendor, model)
+    values = list(row)
+    for i, col, converts in converters:
+        for convert in converts:
+            values[i] = convert(values[i], col, connection)
+    return model.from_db(connection.alias, names, values)
+
+
+@functools.cache
+def _row_converters(vendor: str, model) -> tuple[list[str], list[tuple]]:
+    """The attribute names of the model's concrete columns and, for each column that has any, its converters
+    (per process and backend: looking them up cost more than the lookup of the rows)."""
     fields = model._meta.concrete_fields
-    values = []
-    for f, value in zip(fields, row, strict=True):
+    converters = []
+    for i, f in enumerate(fields):
         col = f.get_col(model._meta.db_table)
-        for convert in [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)]:
-            value = convert(value, col, connection)
-        values.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+        converts = [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)]
+        if converts:
+            converters.append((i, col, converts))
+    return [f.attname for f in fields], converters
 
 
 _ACTOR_SQL = ""
