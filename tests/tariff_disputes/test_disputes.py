@@ -315,7 +315,16 @@ def test_recharge_card_script_by_where_it_was_bought(world, fee_order):
     recharge_scripts_seeded()
     here = dispute_verifying(world, fee_order, recharge_card=True, card_bought_here=True)
     assert "我公司服务厅在销售话费卡时" in recharge_card_script(dispute=here)
-    assert recharge_card_statistics()["bought_here"] == 1
+    dispute_verifying(world, fee_order, amount="10.00")  # not a recharge-card case
+    services.dispute_create(
+        actor=world.clerk, source="internal_check", customer_number="13900001111", billing_period="2026-09",
+        disputed_amount="20.00", charge_items="充值卡", recharge_card=True, card_bought_here=False,
+    )  # fmt: skip
+    from tariff_disputes.selectors import dispute_visible_list
+
+    stats = recharge_card_statistics(disputes=dispute_visible_list(user=world.clerk))
+    assert stats == {"total": 2, "bought_here": 1, "bought_elsewhere": 1, "internal_checks": 1}
+    assert recharge_card_statistics(disputes=dispute_visible_list(user=world.clerk_north))["total"] == 0
 
 
 # --- visibility and internal checks -------------------------------------------------------------------------
