@@ -1,5 +1,6 @@
-"""Production error pages (issue 8 §4): 400, 403, 404 and 500 in the workspace's layout, in Chinese, with a
-way back; the 500 page renders with no request context; a PermissionDenied is logged as one warning line."""
+"""Production error pages (issue 8 §4): 400, 403 (a form refused by CSRF too), 404 and 500 in the workspace's
+layout, in Chinese, with a way back; the 500 page renders with no request context; a PermissionDenied is logged
+as one warning line."""
 
 import logging
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.test import Client, override_settings
 from django.urls import include, path
+from django.utils import translation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -113,3 +115,21 @@ def test_a_real_error_keeps_its_traceback(clerk_client, caplog):
 
     (record,) = [r for r in caplog.records if r.name == "django.request"]
     assert record.exc_info is not None and isinstance(record.exc_info[1], RuntimeError)
+
+
+@PRODUCTION
+def test_a_form_refused_by_csrf_gets_the_workspaces_403_with_the_way_back(world):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", enforce_csrf_checks=True)
+    client.force_login(world.clerk)
+    response = client.post("/orders/new/customer/", {"accepted_number": "13812345678"},
+                           HTTP_REFERER="http://testserver/orders/new/")  # fmt: skip
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    with translation.override("zh-hans"):
+        heading = translation.gettext("The form has expired")
+    assert heading in html and "CSRF verification" not in html and "CSRF验证" not in html  # not Django's page
+    assert "<style>" not in html  # Django's page has an inline style the CSP refuses
+    assert 'lang="zh-hans"' in html and 'class="topbar"' in html
+    assert 'href="http://testserver/orders/new/" data-way-back="previous"' in html
+    assert "13812345678" not in html
