@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from .models import Refund, RefundState
-from .services import refund_execute, refunds_reconcile
+from .services import refund_execute, refunds_due_execute, refunds_reconcile
 
 # A timed-out refund is asked about again soon, not only by the daily sweep: 1, 2, 4 … 32 minutes, then the sweep.
 UNKNOWN_RETRIES = 6
@@ -25,3 +25,11 @@ def refunds_reconcile_task() -> int:
     """Beat runs this daily: execute due refunds, then list disagreements with the gateway and raise them to
     the CS centre. Idempotent; returns the disagreements found."""
     return refunds_reconcile()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def refunds_due_execute_task() -> int:
+    """For a frequent beat entry: refunds whose task was lost (broker down at the approval's commit), left unknown
+    after the task's last retry, or claimed by a worker that died (after CLAIM_LEASE). Idempotent (the claim is a
+    compare-and-set; a later attempt asks the gateway first); returns the refunds it executed."""
+    return refunds_due_execute()

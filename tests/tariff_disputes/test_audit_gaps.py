@@ -147,3 +147,12 @@ def test_ids_of_what_you_may_not_see_answer_like_ids_that_do_not_exist(api, worl
     assert api.get(f"{BASE}/refunds/{refund.id}/").status_code == 404
     assert api.post(f"{BASE}/refunds/{refund.id}/retry/").status_code == 404
     assert not Dispute.objects.filter(created_by=world.clerk_north).exists()
+
+
+def test_the_sweep_task_executes_a_refund_whose_task_was_lost(world, fee_order, monkeypatch):
+    gateway = FakeGateway()
+    monkeypatch.setattr("tariff_disputes.services.refund.billing_gateway", lambda: gateway)
+    refund = approved(world, fee_order)  # its task never sent: on_commit callbacks do not run in this test
+    assert tasks.refunds_due_execute_task() == 1 and tasks.refunds_due_execute_task() == 0
+    refund.refresh_from_db()
+    assert refund.state == RefundState.EXECUTED and gateway.credit_count() == 1
