@@ -5,7 +5,8 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -97,6 +98,24 @@ def roster_gap_days(*, hall: DutyHall, today: date) -> list[date]:
 def roster_gaps_open(*, hall: DutyHall, today: date) -> list[date]:
     """The gaps the dashboard shows: warned days still without cover, and any found now."""
     return roster_gap_days(hall=hall, today=today)
+
+
+def group_managers(*, unit_ids) -> dict[int, list]:
+    """R-HD-2: the people a covered group's duty order may be handed to — the active members of the group's unit
+    (its account managers), by unit id, by user name. What the duty screen offers, and all the confirmation takes."""
+    managers: dict[int, list] = {unit_id: [] for unit_id in unit_ids}
+    members = get_user_model().objects.filter(org_units__in=list(managers), is_active=True)
+    for user in members.annotate(group_unit_id=F("org_units")).order_by("username"):
+        managers[user.group_unit_id].append(user)
+    return managers
+
+
+def group_manager(*, group: CoveredGroup, user_id: int | None):
+    """The active member of the covered group's unit with this id, or None (an id of anyone else, seen or not,
+    answers as one that does not exist)."""
+    if not user_id:
+        return None
+    return get_user_model().objects.filter(pk=user_id, org_units=group.unit_id, is_active=True).first()
 
 
 # --- visibility ---------------------------------------------------------------------------------------------

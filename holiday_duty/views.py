@@ -83,10 +83,7 @@ def duty_screen(request):
     day = _day(request)
     queue = list(selectors.duty_queue(hall=hall))
     User = get_user_model()
-    group_ids = {d.group.unit_id for d in queue}
-    managers = {}
-    for unit_id in group_ids:
-        managers[unit_id] = list(User.objects.filter(org_units=unit_id, is_active=True).order_by("username"))
+    managers = selectors.group_managers(unit_ids={d.group.unit_id for d in queue})
     for row in queue:
         row.seconds_left = _seconds(row.feedback_due_at)
         row.candidates = managers.get(row.group.unit_id, [])

@@ -22,7 +22,7 @@ from ..models import (
     GroupKind,
     LogKind,
 )
-from ..selectors import duty_order_visible_list
+from ..selectors import duty_order_visible_list, group_manager
 from .common import (
     DutyRefused,
     duty_order_lock,
@@ -62,7 +62,8 @@ def duty_order_handler_confirm(
     errors: dict[str, list[str]] = {}
     handler = contact = None
     if kind == GroupKind.MANAGER:
-        handler = get_user_model().objects.filter(pk=handler_id, is_active=True).first() if handler_id else None
+        # R-HD-2: one of the covered group's own managers (as the duty screen offers them), no one else.
+        handler = group_manager(group=duty_order.group, user_id=handler_id)
         if handler is None:
             errors["handler_id"] = [_("Choose the manager who handles the order.")]
         elif not phone:

@@ -95,6 +95,24 @@ def test_the_handler_is_required_and_only_duty_staff_confirm_it(world, duty):
         )
 
 
+def test_the_handler_must_be_one_of_the_covered_groups_managers(world, duty):
+    """R-HD-2: the confirmation takes only a manager of the order's covered group (the duty screen's choice) — any
+    other active user, the duty staff member included, answers as an id that does not exist, and nothing moves."""
+    duty_order = duty_order_of(dispatched(world, duty.am_south, NIGHT))
+
+    for outsider in (duty.general_staff, duty.duty):
+        with pytest.raises(ValidationError) as error:
+            confirm(duty, duty_order, handler_id=outsider.id, phone="13900000001")
+        assert list(error.value.message_dict) == ["handler_id"]
+    duty_order = reread(duty_order)
+    assert (duty_order.state, duty_order.handler_id) == (DutyState.QUEUED, None)
+    assert not Notification.objects.filter(order=duty_order.order).exists()
+    assert not CallTask.objects.filter(duty_order=duty_order).exists()
+
+    confirm(duty, duty_order, handler_id=duty.account_manager.id)
+    assert reread(duty_order).handler == duty.account_manager
+
+
 def test_confirming_twice_is_refused_and_sends_nothing_more(world, duty):
     duty_order = duty_order_of(dispatched(world, duty.am_south, NIGHT))
     confirm(duty, duty_order, handler_id=duty.account_manager.id)
