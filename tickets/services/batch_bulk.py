@@ -33,8 +33,8 @@ from ..models import DepartmentReply, FinalReply, OrderState, TimelineEntry
 from ..models import WorkOrder as Order
 from ..permissions import can_flag
 from .base import require
-from .closing import _five_elements
-from .dispatching import _check_dispatch_target, dept_reply_errors, handling_due_default
+from .closing import final_reply_five_elements_check
+from .dispatching import dept_reply_errors, dispatch_target_check, handling_due_default
 from .errors import TransitionRefused
 from .records import FLAG_FIELDS
 
@@ -173,7 +173,7 @@ def children_dispatch_assign(
     dispatcher's hand (dispatched → processing, role and unit checked for the handler), as `batch._assign` did."""
     now = timezone.now()
     _moves_check(children, "dispatch", actor)
-    unit = _check_dispatch_target(unit_id=unit_id, due_at=due_at, now=now)
+    unit = dispatch_target_check(unit_id=unit_id, due_at=due_at, now=now)
     # R-CLK-HANDLE's default reads the policy table, not the order: the same for every child.
     default_due = due_at or handling_due_default(order=children[0], at=now)
     before = {child.id: child.state for child in children}
@@ -264,7 +264,7 @@ def children_reply_customer(
     _moves_check(children, "reply_customer", actor)
     now = timezone.now()
     for child in children:
-        _five_elements(
+        final_reply_five_elements_check(
             method=method, process=process, content=content, satisfaction=satisfaction_of(child),
             replied_at=replied_at, now=now,
         )  # fmt: skip

@@ -52,7 +52,7 @@ def unreachable_attempts_missing(
     return max(0, rules.unreachable_attempts - best)
 
 
-def _five_elements(*, method, process, content, satisfaction, replied_at, now, draft=False) -> None:
+def final_reply_five_elements_check(*, method, process, content, satisfaction, replied_at, now, draft=False) -> None:
     missing = _("Required element of the final reply (R-FL-4).")
     errors = {
         "method": [] if method in FinalReplyMethod.values else [_("Choose how the customer was answered.")],
@@ -76,7 +76,7 @@ def final_reply_draft_create(
     if method not in FinalReplyMethod.needing_approval():
         require({"method": [_("Only written and email replies are drafted for approval.")]})
     now = timezone.now()
-    _five_elements(
+    final_reply_five_elements_check(
         method=method, process=process, content=content, satisfaction=satisfaction, replied_at=None, now=now,
         draft=True,
     )  # fmt: skip
@@ -126,14 +126,14 @@ def work_order_reply_customer(
     if method in FinalReplyMethod.needing_approval():
         reply = _approved_draft(order=order, draft_id=draft_id)
         reply.satisfaction = satisfaction or reply.satisfaction
-        _five_elements(
+        final_reply_five_elements_check(
             method=method, process=reply.process, content=reply.content, satisfaction=reply.satisfaction,
             replied_at=replied_at, now=now,
         )  # fmt: skip
         reply.replied_at, reply.sent_at = replied_at or now, now
         reply.save(update_fields=["satisfaction", "replied_at", "sent_at"])
     else:
-        _five_elements(
+        final_reply_five_elements_check(
             method=method,
             process=process,
             content=content,

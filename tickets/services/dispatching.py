@@ -22,7 +22,7 @@ def handling_due_default(*, order: WorkOrder, at: datetime) -> datetime:
     return at + handling_limit_default(order=order)
 
 
-def _check_dispatch_target(*, unit_id: int | None, due_at: datetime | None, now: datetime) -> OrgUnit:
+def dispatch_target_check(*, unit_id: int | None, due_at: datetime | None, now: datetime) -> OrgUnit:
     errors: dict[str, list[str]] = {}
     unit = OrgUnit.objects.filter(pk=unit_id, is_active=True).first() if unit_id else None
     if unit is None:
@@ -66,7 +66,7 @@ def work_order_dispatch(*, order_id: int, actor, unit_id: int, due_at: datetime 
     now = timezone.now()
     order = order_lock(order_id=order_id, actor=actor)
     move = transition_check(order=order, name="dispatch", actor=actor)
-    unit = _check_dispatch_target(unit_id=unit_id, due_at=due_at, now=now)
+    unit = dispatch_target_check(unit_id=unit_id, due_at=due_at, now=now)
     before = order.state
     move(unit=unit, by=actor, at=now, due_at=due_at or handling_due_default(order=order, at=now))
     transition_finish(
@@ -211,7 +211,7 @@ def work_order_redispatch(
     now = timezone.now()
     order = order_lock(order_id=order_id, actor=actor)
     move = transition_check(order=order, name="redispatch", actor=actor)
-    unit = _check_dispatch_target(unit_id=unit_id, due_at=due_at, now=now)
+    unit = dispatch_target_check(unit_id=unit_id, due_at=due_at, now=now)
     require({"reason": [] if reason.strip() else [_("Say why the order is dispatched again.")]})
     before = order.state
     move(unit=unit, by=actor, at=now, due_at=due_at or handling_due_default(order=order, at=now))
