@@ -213,6 +213,32 @@ def test_web_urge_on_another_halls_closed_order_without_its_number_is_404_not_40
     assert response.status_code == 404 and closed.number not in response.content.decode()
 
 
+def test_urge_on_another_halls_closed_order_with_its_number_is_404_as_it_is_not_on_the_card(world, web, api):
+    # The card of the number lists open orders only: the closed one is not there, so an urge on it shows neither
+    # its number nor its state (a 409 did: "TS… · 已归档 · 信息安全").
+    closed = work_order_make(actor=world.clerk_north, handling_method="record", accepted_number=NORTH_NUMBER)
+    client = web(world.clerk)
+    card = client.post("/orders/new/customer/", {"accepted_number": NORTH_NUMBER}).content.decode()
+    assert closed.number not in card
+
+    page = client.post(f"/orders/{closed.pk}/urge/", {"urge_note": "催办", "accepted_number": NORTH_NUMBER})
+    assert page.status_code == 404 and closed.number not in page.content.decode()
+    api.force_login(world.clerk)
+    body = {"note": "催办", "accepted_number": NORTH_NUMBER}
+    answer = api.post(f"/api/v1/orders/{closed.pk}/urge/", body, format="json")
+    missing = api.post("/api/v1/orders/999999/urge/", body, format="json")
+    assert answer.status_code == missing.status_code == 404 and answer.json() == missing.json()
+    assert not TimelineEntry.objects.filter(kind="urge").exists()
+
+
+def test_urge_on_a_closed_order_the_clerk_may_see_is_still_409(world, web, api):
+    closed = work_order_make(actor=world.clerk, handling_method="record", accepted_number=NORTH_NUMBER)
+    page = web(world.clerk).post(f"/orders/{closed.pk}/urge/", {"urge_note": "催办"})
+    api.force_login(world.clerk)
+    answer = api.post(f"/api/v1/orders/{closed.pk}/urge/", {"note": "催办"}, format="json")
+    assert page.status_code == answer.status_code == 409 and answer.json()["transition"] == "urge"
+
+
 def test_web_urge_note_with_a_null_character_is_400_naming_it(world, web):
     order = work_order_make(actor=world.clerk)
     response = web(world.clerk).post(f"/orders/{order.pk}/urge/", {"urge_note": "催\x00办"})

@@ -24,9 +24,9 @@ def work_order_urge(
     One rule for the browser and the API (R-SP-1 (a), R-SEC-1): whoever sees the order may urge it; whoever
     accepts orders may also urge an order of another hall (the customer stands at their counter), but only
     with the customer's accepted number, which must be the order's — what the intake card of that number
-    lists. An id alone, or a wrong number, is answered like an order that does not exist. Locks the order
-    like a transition. Raises WorkOrder.DoesNotExist (404) first, then TransitionRefused (409) on a closed
-    order, then ValidationError naming `note`/`channel`."""
+    lists (open orders). An id alone, a wrong number, or another hall's closed order is answered like an
+    order that does not exist. Locks the order like a transition. Raises WorkOrder.DoesNotExist (404) first,
+    then TransitionRefused (409) on a closed order, then ValidationError naming `note`/`channel`."""
     order = WorkOrder.objects.select_for_update(no_key=True).get(pk=order_id)
     if not urge_allowed(order=order, actor=actor, accepted_number=accepted_number):
         raise WorkOrder.DoesNotExist
@@ -49,12 +49,15 @@ def work_order_urge(
 
 
 def urge_allowed(*, order: WorkOrder, actor, accepted_number: str = "") -> bool:
-    """May `actor` urge `order`? Visible orders always; another hall's only with its accepted number."""
+    """May `actor` urge `order`? Visible orders always (a closed one is then refused as a transition, 409);
+    another hall's only when the intake card of that number lists it: open, and the number its accepted one.
+    A closed order of another hall is not on the card, so it answers 404 like one that does not exist, not a
+    409 that would show its number and state."""
     if order_visible_to(order, actor):
         return True
     if not (actor.has_perm("tickets.add_workorder") and accepted_number):
         return False
-    return normalize_number(accepted_number) == order.accepted_number
+    return order.state != OrderState.CLOSED and normalize_number(accepted_number) == order.accepted_number
 
 
 def _note_errors(note: str) -> list[str]:
