@@ -297,6 +297,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 86400.0,
         "options": {"expires": 82800},
     },
+    # R-TD-6, R-REL-1: refunds whose task was lost with the broker, left unknown after the task's retries, or held
+    # by a dead worker's expired claim, executed within minutes (idempotent: a claim, the gateway asked first).
+    "refunds-sweep": {
+        "task": "tariff_disputes.tasks.refunds_due_execute_task",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     # R-RP-1: finished days into the report tallies, and counted days whose orders changed since, counted again.
     "report-tallies-refresh": {
         "task": "reports.tasks.daily_tallies_refresh_task",

@@ -10,13 +10,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tickets.api.errors import ApiErrorSerializer
 from tickets.api.fields import IdField, InstantField, TextField
 from tickets.api.pagination import StandardPagination
+from tickets.api.parsers import FormParser, JSONParser, MultiPartParser  # depth-limited (R-API-1)
 
 from . import selectors, services
 from .models import (

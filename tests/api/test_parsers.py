@@ -49,10 +49,6 @@ def test_the_walk_sees_the_views_that_take_a_body():
     assert len(in_use) > 50
 
 
-# Open: tariff_disputes/api.py and escalation/api.py (other owners) import DRF's stock parsers; the fix is to
-# import FormParser, JSONParser, MultiPartParser from tickets.api.parsers there. Strict: once they do, this
-# xfail turns red (XPASS) so the marker is removed.
-@pytest.mark.xfail(strict=True, reason="tariff_disputes/api.py, escalation/api.py use DRF's stock parsers")
 def test_every_api_view_parses_its_body_with_the_depth_limited_parsers():
     stock = {
         key: sorted(cls.__name__ for cls in classes if issubclass(cls, STOCK) and not issubclass(cls, SAFE))

@@ -106,9 +106,18 @@ def test_reconciliation_lists_disagreements_and_raises_them(
     assert Notification.objects.filter(recipient=world.dispatcher, subject__contains="disagrees").exists()
 
 
-def test_reconcile_task_is_in_the_beat_schedule(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["refunds-reconcile"]
-    assert entry["task"] == "tariff_disputes.tasks.refunds_reconcile_task"
+@pytest.mark.parametrize(
+    ("entry", "task", "at_most_seconds"),
+    [
+        ("refunds-reconcile", "tariff_disputes.tasks.refunds_reconcile_task", 86400),
+        # R-REL-1: a refund whose task was lost is executed within minutes, not at the next reconciliation.
+        ("refunds-sweep", "tariff_disputes.tasks.refunds_due_execute_task", 300),
+    ],
+)
+def test_the_refund_tasks_are_in_the_beat_schedule(settings, entry, task, at_most_seconds):
+    entry = settings.CELERY_BEAT_SCHEDULE[entry]
+    assert entry["task"] == task
+    assert entry["schedule"] <= at_most_seconds
     assert entry["options"]["expires"] < entry["schedule"]
 
 
