@@ -12,11 +12,16 @@ from django.utils.translation import gettext as _
 from escalation.selectors import declaration_visible_list, major_visible_list
 from holiday_duty.selectors import duty_order_report_list
 from tariff_disputes.models import Outcome, RefundState, RemedyForm
-from tariff_disputes.selectors import dispute_visible_list, refund_visible_list
+from tariff_disputes.selectors import dispute_visible_list, recharge_card_statistics, refund_visible_list
 
 from .periods import Period
 from .sources import Scope, day_bounds
 from .tables import Row, Section, Table, median, rate
+
+
+def _yuan(amount) -> Decimal:
+    """A sum of yuan as it is kept (R-TD-6: Decimal, two places, never a float), shown and exported as such."""
+    return Decimal(amount or 0).quantize(Decimal("0.01"))
 
 
 def _bounds(period: Period):
@@ -47,7 +52,7 @@ def tariff_disputes(*, user, period: Period, scope: Scope) -> Section:
     doubles = refund_visible_list(user=user).filter(
         state=RefundState.EXECUTED, dispute_id__in=refunds.values("dispute_id")
     ).values("dispute").annotate(n=Count("id")).filter(n__gt=1).count()  # fmt: skip
-    total = money["total"] or Decimal("0.00")
+    total = _yuan(money["total"])
     summary = Table(
         "summary", _("Tariff disputes"),
         "资费争议数：当期登记的争议（按登记时间）。属实比例 = 核实属实数 ÷ 已有核实结论数。退款：当期执行成功的退款"
@@ -59,7 +64,7 @@ def tariff_disputes(*, user, period: Period, scope: Scope) -> Section:
             Row("justified", _("Justified"), [counts["justified"]]),
             Row("justified_share", _("Justified share %"), [rate(counts["justified"], counts["decided"])]),
             Row("refunds", _("Refunds executed"), [money["n"]]),
-            Row("refunded", _("Total refunded (yuan)"), [float(total)]),
+            Row("refunded", _("Total refunded (yuan)"), [total]),
             Row("double", _("Disputes refunded twice"), [doubles]),
         ],
         drill="",
@@ -74,7 +79,7 @@ def tariff_disputes(*, user, period: Period, scope: Scope) -> Section:
     cause = Table(
         "by_cause", _("Refunds by cause"), "当期执行成功的退款按争议原因（一级原因）分列：笔数与金额（元）。",
         [_("Refunds"), _("Amount (yuan)")],
-        [Row(name, name, [n, float(s)]) for name, (n, s) in sorted(by_cause.items(), key=lambda i: -i[1][1])],
+        [Row(name, name, [n, _yuan(s)]) for name, (n, s) in sorted(by_cause.items(), key=lambda i: -i[1][1])],
         chart_column=1, drill="",
     )  # fmt: skip
     labels = dict(RemedyForm.choices)
@@ -83,10 +88,23 @@ def tariff_disputes(*, user, period: Period, scope: Scope) -> Section:
         "by_form", _("Refunds by form"),
         "当期执行成功的退款按赔付形式（话费返还、费用减免、赠送产品、电话卡、现金…）分列。",
         [_("Refunds"), _("Amount (yuan)")],
-        [Row(r["form"], str(labels.get(r["form"], r["form"])), [r["n"], float(r["s"] or 0)]) for r in forms],
+        [Row(r["form"], str(labels.get(r["form"], r["form"])), [r["n"], _yuan(r["s"])]) for r in forms],
         chart_column=1, drill="",
     )  # fmt: skip
-    return Section("tariff", _("Tariff disputes"), [summary, cause, form])
+    cards = recharge_card_statistics(disputes=disputes)
+    recharge = Table(
+        "recharge_cards", _("Recharge-card cases"),
+        "充值卡被套取密码类争议（R-TD-7，按登记时间）：案例数，其中在我公司服务厅购买与非我公司服务厅购买的卡，以及来自内部稽核的案例数。",
+        [_("Value")],
+        [
+            Row("total", _("Recharge-card cases"), [cards["total"]]),
+            Row("bought_here", _("Card bought at our hall"), [cards["bought_here"]]),
+            Row("bought_elsewhere", _("Card bought elsewhere"), [cards["bought_elsewhere"]]),
+            Row("internal_checks", _("Recharge-card internal checks"), [cards["internal_checks"]]),
+        ],
+        drill="",
+    )  # fmt: skip
+    return Section("tariff", _("Tariff disputes"), [summary, cause, form, recharge])
 
 
 def major_complaints(*, user, period: Period, scope: Scope) -> Section:

@@ -7,6 +7,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ BOM = "\ufeff"
 PERCENT = '0.0"%"'
 INTEGER = "#,##0"
 DECIMAL = "#,##0.0"
+YUAN = "#,##0.00"  # amounts of money, kept as Decimal (R-TD-6)
 
 
 def _number_format(value, percent: bool) -> str | None:
@@ -31,6 +33,8 @@ def _number_format(value, percent: bool) -> str | None:
         return INTEGER
     if isinstance(value, float):
         return DECIMAL if value != int(value) else INTEGER
+    if isinstance(value, Decimal):
+        return YUAN
     return None
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 class Row:
     key: str
     label: str
-    values: list  # numbers (int, float) or None (nothing to divide by)
+    values: list  # numbers (int, float; Decimal for yuan) or None (nothing to divide by)
     filter: dict = field(default_factory=dict)  # query parameters of the order list behind the row; {} = none
 
 
