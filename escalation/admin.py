@@ -2,6 +2,9 @@
 change); major complaints and declarations are read-only here: they move only through the services."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from tickets.admin import ReadOnlyAdmin
 
@@ -34,8 +37,17 @@ class CriterionAdmin(admin.ModelAdmin):
 class OpinionInline(admin.TabularInline):
     model = DeclarationOpinion
     extra = 0
-    fields = ["round", "kind", "author", "text", "content_version", "given_at"]
+    fields = ["round", "kind", "author", "text", "content_version", "file", "given_at"]
     readonly_fields = fields
+    file_kind = "opinion"
+
+    @admin.display(description=_("attachment"))
+    def file(self, row) -> str:
+        """A link to the download that applies the declaration's visibility (not the storage's own URL)."""
+        if not row.attachment:
+            return "—"
+        url = reverse("escalation-declaration-file", args=[row.declaration_id, self.file_kind, row.pk])
+        return format_html('<a href="{}">{}</a>', url, row.attachment_name)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -49,8 +61,9 @@ class OpinionInline(admin.TabularInline):
 
 class DecisionInline(OpinionInline):
     model = DeclarationDecision
-    fields = ["round", "step", "decision", "author", "text", "at"]
+    fields = ["round", "step", "decision", "author", "text", "file", "at"]
     readonly_fields = fields
+    file_kind = "decision"
 
 
 @admin.register(MajorComplaint)

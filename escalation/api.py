@@ -4,8 +4,11 @@ Errors go through tickets' exception handler: 400 names each field, 403 role or 
 see, 409 a transition not allowed now or lost to a concurrent one."""
 
 from django.db import models
+from django.http import FileResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -156,7 +159,27 @@ class MajorReplySerializer(serializers.Serializer):
     content = TextField(allow_blank=True, max_length=5000, help_text="What the customer was told (required).")
 
 
-class OpinionSerializer(serializers.ModelSerializer):
+class FileLinkMixin(serializers.Serializer):
+    """`attachment`: where the row's file is downloaded (GET, the declaration's visibility applies: R-SEC-2), or
+    null without one. Not the storage's own URL, which no rule guards."""
+
+    file_kind = ""
+    attachment = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {"type": "string", "nullable": True, "description": "Download path of the file (GET), or null."}
+    )
+    def get_attachment(self, row) -> str | None:
+        if not row.attachment:
+            return None
+        return reverse(
+            "escalation-declaration-file-download", kwargs={"pk": row.declaration_id, "kind": self.file_kind,
+                                                            "row_id": row.pk}
+        )  # fmt: skip
+
+
+class OpinionSerializer(FileLinkMixin, serializers.ModelSerializer):
+    file_kind = "opinion"
     round = serializers.IntegerField(source="round.number", read_only=True)
 
     class Meta:
@@ -165,10 +188,12 @@ class OpinionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DecisionSerializer(serializers.ModelSerializer):
+class DecisionSerializer(FileLinkMixin, serializers.ModelSerializer):
+    file_kind = "decision"
+
     class Meta:
         model = DeclarationDecision
-        fields = ["id", "step", "decision", "author", "text", "at"]
+        fields = ["id", "step", "decision", "author", "text", "attachment", "at"]
         read_only_fields = fields
 
 
@@ -254,7 +279,20 @@ class OpinionGiveSerializer(serializers.Serializer):
     )
 
 
-class NoteSerializer(serializers.Serializer):
+class DecisionFileSerializer(serializers.Serializer):
+    """A decision may carry one file (issue 9: a round's decisions are rows with attachments), sent as
+    multipart/form-data, under the evidence limits of the orders' attachments (R-FL-8)."""
+
+    attachment = serializers.FileField(
+        required=False,
+        allow_null=True,
+        help_text="Evidence of the decision (multipart/form-data), within the attachment limits (R-FL-8): "
+        "a type not accepted, too large, empty, or content that is not what its extension says is a 400 "
+        "naming `attachment`, with nothing changed.",
+    )
+
+
+class NoteSerializer(DecisionFileSerializer):
     note = TextField(
         required=False,
         allow_blank=True,
@@ -264,11 +302,11 @@ class NoteSerializer(serializers.Serializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(DecisionFileSerializer):
     reason = TextField(allow_blank=True, max_length=5000, help_text="The reason (required).")
 
 
-class ResolutionSerializer(serializers.Serializer):
+class ResolutionSerializer(DecisionFileSerializer):
     resolution = TextField(allow_blank=True, max_length=10000, help_text="The resolution (required).")
 
 
@@ -347,7 +385,13 @@ def _declaration_action(name: str, input_serializer, service, doc: str):
     view.__doc__ = doc
     view = action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(view)
     documented = errors(400, 401, 403, 404, 409) if input_serializer else errors_without_body()
-    return extend_schema(request=input_serializer, responses={200: DeclarationSerializer, **documented})(view)
+    # A decision with a body takes a file too: multipart/form-data, or JSON (form) without one.
+    request = (
+        {"multipart/form-data": input_serializer, "application/json": input_serializer,
+         "application/x-www-form-urlencoded": input_serializer}
+        if input_serializer else None
+    )  # fmt: skip
+    return extend_schema(request=request, responses={200: DeclarationSerializer, **documented})(view)
 
 
 class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -432,6 +476,24 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "resolve", ResolutionSerializer, services.declaration_resolve, "Resolve at the interface or as chief."
     )
     close = _declaration_action("close", NoteSerializer, services.declaration_close, "The resolver closes it.")
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            **errors(401, 404),
+        }
+    )
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<kind>opinion|decision)/(?P<row_id>[0-9]+)")
+    def file_download(self, request, pk=None, kind=None, row_id=None):
+        """The file of an opinion or a decision of this declaration (R-FL-8): only for who sees the declaration;
+        a declaration you may not see, another declaration's row or a row without a file is a 404 (R-SEC-2)."""
+        declaration = self.get_object()
+        row = selectors.declaration_file(
+            declaration_id=declaration.id, kind=kind, row_id=int(row_id), user=request.user
+        )
+        if row is None:
+            raise NotFound()
+        return FileResponse(row.attachment.open("rb"), as_attachment=True, filename=row.attachment_name)
 
 
 class QueueRowSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@
   an update)."""
 
 from datetime import timedelta
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
@@ -305,6 +306,15 @@ class ImmutableRow(models.Model):
         super().save(*args, **kwargs)
 
 
+class WithAttachment:
+    """An opinion's or a decision's file (R-FL-8 limits, checked by the services): downloaded only through the
+    declaration's visibility rule (escalation.views.declaration_file_download, the API's `files/…` path)."""
+
+    @property
+    def attachment_name(self) -> str:
+        return PurePosixPath(self.attachment.name).name if self.attachment else ""
+
+
 class OpinionKind(models.TextChoices):
     SUPPORT = "support", _("Support department's professional opinion")
     LEGAL = "legal", _("Legal office's opinion")
@@ -316,7 +326,7 @@ OPINION_PERMISSION = {
 }
 
 
-class DeclarationOpinion(ImmutableRow):
+class DeclarationOpinion(WithAttachment, ImmutableRow):
     """R-MAJ-3: an opinion of one round. It counts for a submission while the declaration's content is the
     version it was given on (`content_version`)."""
 
@@ -348,13 +358,16 @@ class Decision(models.TextChoices):
     CLOSE = "close", _("Closed")
 
 
-class DeclarationDecision(ImmutableRow):
+class DeclarationDecision(WithAttachment, ImmutableRow):
     round = models.ForeignKey(DeclarationRound, on_delete=models.PROTECT, related_name="decisions")
     declaration = models.ForeignKey(Declaration, on_delete=models.PROTECT, related_name="decisions")
     step = models.CharField(_("step"), max_length=20, choices=Step.choices, blank=True)
     decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT)
     text = models.TextField(_("text"), blank=True)
+    # Evidence of the decision, under the orders' attachment limits (R-FL-8), like an opinion's: it stays with
+    # its round (issue 9 "rows (author, decision, text, attachments, time) that stay with their round").
+    attachment = models.FileField(_("attachment"), upload_to="escalation/%Y/%m/", blank=True)
     at = models.DateTimeField(_("at"))
 
     class Meta:

@@ -172,6 +172,22 @@ def declaration_visible_list(*, user) -> QuerySet[Declaration]:
     )
 
 
+FILE_KINDS = ("opinion", "decision")
+
+
+def declaration_file(*, declaration_id: int, kind: str, row_id: int, user):
+    """The opinion or decision (`kind`) with a file, of a declaration `user` sees (R-SEC-2, R-FL-8), or None: a
+    declaration one may not see, another declaration's row or a row without a file are all the same 404."""
+    if kind not in FILE_KINDS:
+        return None
+    declaration = declaration_visible_list(user=user).filter(pk=declaration_id).first()
+    if declaration is None:
+        return None
+    rows = declaration.opinions if kind == "opinion" else declaration.decisions
+    row = rows.filter(pk=row_id).exclude(attachment="").first()
+    return row
+
+
 def major_for_order(*, order_id: int) -> MajorComplaint | None:
     return (
         MajorComplaint.objects.filter(order_id=order_id)

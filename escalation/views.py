@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -153,6 +153,7 @@ def order_panel(request, order) -> dict | None:
                     label,
                     _failed_value(request, f"opinion-{kind}", "text"),
                     _failed_errors(request, f"opinion-{kind}", "text"),
+                    _failed_errors(request, f"opinion-{kind}", "attachment"),
                 )
                 for kind, label in OpinionKind.choices
                 if editable and selectors.may_give_opinion(declaration=declaration, user=user, kind=kind)
@@ -165,6 +166,8 @@ def order_panel(request, order) -> dict | None:
                     NEEDS_TEXT.get(name),
                     _failed_value(request, name, NEEDS_TEXT.get(name, "note")),
                     _failed_errors(request, name, NEEDS_TEXT.get(name, "note")),
+                    "attachment" in FORM_FIELDS[name],
+                    _failed_errors(request, name, "attachment"),
                 )
                 for name in allowed_transitions(declaration=declaration, user=user)
             ],
@@ -207,23 +210,24 @@ ACTIONS: dict[str, Callable] = {
         attachment=files.get("attachment"),
     ),
     "submit": lambda o, m, decl, user, post, f: services.declaration_submit(declaration_id=decl.id, actor=user),
+    # A decision's evidence (issue 9: rows with attachments), under the opinions' limits (R-FL-8).
     "approve": lambda o, m, decl, user, post, f: services.declaration_approve(
-        declaration_id=decl.id, actor=user, note=post.get("note", "")
+        declaration_id=decl.id, actor=user, note=post.get("note", ""), attachment=f.get("attachment")
     ),
     "return_to_declarer": lambda o, m, decl, user, post, f: services.declaration_return(
-        declaration_id=decl.id, actor=user, reason=post.get("reason", "")
+        declaration_id=decl.id, actor=user, reason=post.get("reason", ""), attachment=f.get("attachment")
     ),
     "accept": lambda o, m, decl, user, post, f: services.declaration_accept(
-        declaration_id=decl.id, actor=user, note=post.get("note", "")
+        declaration_id=decl.id, actor=user, note=post.get("note", ""), attachment=f.get("attachment")
     ),
     "refer": lambda o, m, decl, user, post, f: services.declaration_refer(
-        declaration_id=decl.id, actor=user, reason=post.get("reason", "")
+        declaration_id=decl.id, actor=user, reason=post.get("reason", ""), attachment=f.get("attachment")
     ),
     "resolve": lambda o, m, decl, user, post, f: services.declaration_resolve(
-        declaration_id=decl.id, actor=user, resolution=post.get("resolution", "")
+        declaration_id=decl.id, actor=user, resolution=post.get("resolution", ""), attachment=f.get("attachment")
     ),
     "close": lambda o, m, decl, user, post, f: services.declaration_close(
-        declaration_id=decl.id, actor=user, note=post.get("note", "")
+        declaration_id=decl.id, actor=user, note=post.get("note", ""), attachment=f.get("attachment")
     ),
 }  # fmt: skip
 
@@ -271,8 +275,9 @@ FORM_FIELDS: dict[str, tuple[str, ...]] = {
     "declare": (*CONTENT_FIELDS, "criteria"),
     "edit": (*CONTENT_FIELDS, "criteria"),
     "give_opinion": ("text", "attachment"),
-    "approve": ("note",), "accept": ("note",), "close": ("note",),
-    "return_to_declarer": ("reason",), "refer": ("reason",), "resolve": ("resolution",), "submit": (),
+    "approve": ("note", "attachment"), "accept": ("note", "attachment"), "close": ("note", "attachment"),
+    "return_to_declarer": ("reason", "attachment"), "refer": ("reason", "attachment"),
+    "resolve": ("resolution", "attachment"), "submit": (),
     "escalated_reply": tuple(f.name for f in ESCALATED_REPLY_FIELDS),
     "escalated_tracker": ("tracker", "due_at"),
 }  # fmt: skip
@@ -415,6 +420,17 @@ def major_page(request, pk: int):
     if major is None or not selectors.major_visible_to(major=major, user=request.user):
         raise Http404
     return render(request, "escalation/major.html", _major_page_context(request, major.order))
+
+
+@login_required
+@require_GET
+def declaration_file_download(request, pk: int, kind: str, row_id: int):
+    """The file of an opinion or a decision of declaration `pk` (R-FL-8), as confidential as the declaration
+    (R-SEC-2): only for who sees it; anyone else, or an id of another declaration's row, gets the same 404."""
+    row = selectors.declaration_file(declaration_id=pk, kind=kind, row_id=row_id, user=request.user)
+    if row is None:
+        raise Http404
+    return FileResponse(row.attachment.open("rb"), as_attachment=True, filename=row.attachment_name)
 
 
 @login_required

@@ -66,11 +66,20 @@ def _round_current(declaration: Declaration) -> DeclarationRound:
     return declaration.rounds.get(number=declaration.round_number)
 
 
-def _decision(declaration: Declaration, *, step: str, decision: str, actor, text: str, at) -> DeclarationDecision:
+def _decision(
+    declaration: Declaration, *, step: str, decision: str, actor, text: str, at, attachment=None
+) -> DeclarationDecision:
     return DeclarationDecision.objects.create(
         round=_round_current(declaration), declaration=declaration, step=step, decision=decision, author=actor,
-        text=text, at=at,
+        text=text, at=at, attachment=attachment or "",
     )  # fmt: skip
+
+
+def _attachment_errors(attachment) -> list[str]:
+    """Evidence limits of the orders' attachments (R-FL-8: type, size, content matching the extension — a renamed
+    program is refused), for an opinion's or a decision's file; [] without one. Checked with the other fields,
+    before anything is written."""
+    return attachment_file_errors(uploaded_file=attachment) if attachment else []
 
 
 def _timeline(declaration: Declaration, *, actor, kind: str, before: str, note: str = "", at=None, **data):
@@ -177,8 +186,7 @@ def declaration_opinion_give(
     require(
         {
             "text": [_("Write the opinion.")] if _blank(text) else [],
-            # Evidence limits of the orders' attachments (R-FL-8).
-            "attachment": attachment_file_errors(uploaded_file=attachment) if attachment else [],
+            "attachment": _attachment_errors(attachment),
         }
     )
     now = timezone.now()
@@ -285,37 +293,53 @@ def _notify_step(declaration: Declaration, user, key: str) -> None:
 
 
 @transaction.atomic
-def declaration_approve(*, declaration_id: int, actor, note: str = "") -> Declaration:
+def declaration_approve(*, declaration_id: int, actor, note: str = "", attachment=None) -> Declaration:
     """The interface reviewer approves; the interface administrator is fixed now (R-MAJ-2 'then goes to')."""
     declaration = _declaration_lock(declaration_id)
     method = _transition(declaration, "approve", actor, _("Only this declaration's reviewer approves it."))
     admin = declaration.interface_admin or declaration.interface.admins.filter(is_active=True).order_by("id").first()
-    require({"interface_admin": [] if admin else [_("This interface has no administrator.")]})
+    require(
+        {
+            "interface_admin": [] if admin else [_("This interface has no administrator.")],
+            "attachment": _attachment_errors(attachment),
+        }
+    )
     now = timezone.now()
     before = declaration.state
     declaration.interface_admin = admin
     method()
     _save(declaration, now, "interface_admin")
-    _decision(declaration, step=Step.REVIEW, decision=Decision.APPROVE, actor=actor, text=note.strip(), at=now)
+    _decision(
+        declaration, step=Step.REVIEW, decision=Decision.APPROVE, actor=actor, text=note.strip(), at=now,
+        attachment=attachment,
+    )  # fmt: skip
     _timeline(declaration, actor=actor, kind="declaration_approved", before=before, note=note.strip(), at=now)
     _notify_step(declaration, admin, f"declaration-{declaration.id}-r{declaration.round_number}-approve")
     return declaration
 
 
 @transaction.atomic
-def declaration_return(*, declaration_id: int, actor, reason: str) -> Declaration:
+def declaration_return(*, declaration_id: int, actor, reason: str, attachment=None) -> Declaration:
     """Return to the declarer with a reason (R-MAJ-4), from whichever step holds it. The round closes with
     its opinions and decisions; the next opens. Clocks keep running (a return stops nothing)."""
     declaration = _declaration_lock(declaration_id)
     method = _transition(
         declaration, "return_to_declarer", actor, _("Only the person this declaration waits for returns it.")
     )
-    require({"reason": [_("Give the reason for the return.")] if _blank(reason) else []})
+    require(
+        {
+            "reason": [_("Give the reason for the return.")] if _blank(reason) else [],
+            "attachment": _attachment_errors(attachment),
+        }
+    )
     now = timezone.now()
     before, step = declaration.state, declaration.step
     method()
     _save(declaration, now, "returned_from")
-    _decision(declaration, step=step, decision=Decision.RETURN, actor=actor, text=reason.strip(), at=now)
+    _decision(
+        declaration, step=step, decision=Decision.RETURN, actor=actor, text=reason.strip(), at=now,
+        attachment=attachment,
+    )  # fmt: skip
     closing = _round_current(declaration)
     closing.closed_at, closing.returned_by, closing.returned_from = now, actor, step
     closing.return_reason = reason.strip()
@@ -335,21 +359,25 @@ def declaration_return(*, declaration_id: int, actor, reason: str) -> Declaratio
 
 
 @transaction.atomic
-def declaration_accept(*, declaration_id: int, actor, note: str = "") -> Declaration:
+def declaration_accept(*, declaration_id: int, actor, note: str = "", attachment=None) -> Declaration:
     """The interface administrator fixed at approval accepts the declaration to work it."""
     declaration = _declaration_lock(declaration_id)
     method = _transition(declaration, "accept", actor, _("Only this declaration's interface administrator accepts it."))
+    require({"attachment": _attachment_errors(attachment)})
     now = timezone.now()
     before = declaration.state
     method()
     _save(declaration, now)
-    _decision(declaration, step=Step.INTERFACE, decision=Decision.ACCEPT, actor=actor, text=note.strip(), at=now)
+    _decision(
+        declaration, step=Step.INTERFACE, decision=Decision.ACCEPT, actor=actor, text=note.strip(), at=now,
+        attachment=attachment,
+    )  # fmt: skip
     _timeline(declaration, actor=actor, kind="declaration_accepted", before=before, note=note.strip(), at=now)
     return declaration
 
 
 @transaction.atomic
-def declaration_refer(*, declaration_id: int, actor, reason: str) -> Declaration:
+def declaration_refer(*, declaration_id: int, actor, reason: str, attachment=None) -> Declaration:
     """R-MAJ-4: what the interface cannot solve goes to the branch major-complaint chief, fixed now."""
     declaration = _declaration_lock(declaration_id)
     method = _transition(declaration, "refer", actor, _("Only this declaration's interface administrator refers it."))
@@ -358,6 +386,7 @@ def declaration_refer(*, declaration_id: int, actor, reason: str) -> Declaration
         {
             "reason": [_("Say why the interface cannot solve it.")] if _blank(reason) else [],
             "chief": [] if chief else [_("Nobody holds the branch chief's role.")],
+            "attachment": _attachment_errors(attachment),
         }
     )
     now = timezone.now()
@@ -365,7 +394,10 @@ def declaration_refer(*, declaration_id: int, actor, reason: str) -> Declaration
     declaration.chief = chief
     method()
     _save(declaration, now, "chief")
-    _decision(declaration, step=Step.INTERFACE, decision=Decision.REFER, actor=actor, text=reason.strip(), at=now)
+    _decision(
+        declaration, step=Step.INTERFACE, decision=Decision.REFER, actor=actor, text=reason.strip(), at=now,
+        attachment=attachment,
+    )  # fmt: skip
     _timeline(declaration, actor=actor, kind="declaration_referred", before=before, note=reason.strip(), at=now)
     _notify_on_commit(
         recipients=[chief], key=f"declaration-{declaration.id}-refer", order=declaration.major.order,
@@ -376,17 +408,25 @@ def declaration_refer(*, declaration_id: int, actor, reason: str) -> Declaration
 
 
 @transaction.atomic
-def declaration_resolve(*, declaration_id: int, actor, resolution: str) -> Declaration:
+def declaration_resolve(*, declaration_id: int, actor, resolution: str, attachment=None) -> Declaration:
     """Resolved at the interface (its administrator) or by the branch chief (a referred declaration)."""
     declaration = _declaration_lock(declaration_id)
     method = _transition(declaration, "resolve", actor, _("Only the person this declaration waits for resolves it."))
-    require({"resolution": [_("Describe the resolution.")] if _blank(resolution) else []})
+    require(
+        {
+            "resolution": [_("Describe the resolution.")] if _blank(resolution) else [],
+            "attachment": _attachment_errors(attachment),
+        }
+    )
     now = timezone.now()
     before, step = declaration.state, declaration.step
     declaration.resolution, declaration.resolved_by, declaration.resolved_at = resolution.strip(), actor, now
     method()
     _save(declaration, now, "resolution", "resolved_by", "resolved_at", "resolved_step")
-    _decision(declaration, step=step, decision=Decision.RESOLVE, actor=actor, text=declaration.resolution, at=now)
+    _decision(
+        declaration, step=step, decision=Decision.RESOLVE, actor=actor, text=declaration.resolution, at=now,
+        attachment=attachment,
+    )  # fmt: skip
     _timeline(declaration, actor=actor, kind="declaration_resolved", before=before, note=declaration.resolution, at=now)
     _notify_on_commit(
         recipients=[declaration.declarer, declaration.major.replier], key=f"declaration-{declaration.id}-resolve",
@@ -397,17 +437,19 @@ def declaration_resolve(*, declaration_id: int, actor, resolution: str) -> Decla
 
 
 @transaction.atomic
-def declaration_close(*, declaration_id: int, actor, note: str = "") -> Declaration:
+def declaration_close(*, declaration_id: int, actor, note: str = "", attachment=None) -> Declaration:
     """The person who resolved it closes the declaration."""
     declaration = _declaration_lock(declaration_id)
     method = _transition(declaration, "close", actor, _("Only the person who resolved the declaration closes it."))
+    require({"attachment": _attachment_errors(attachment)})
     now = timezone.now()
     before = declaration.state
     declaration.closed_at = now
     method()
     _save(declaration, now, "closed_at")
     _decision(
-        declaration, step=declaration.resolved_step, decision=Decision.CLOSE, actor=actor, text=note.strip(), at=now
-    )
+        declaration, step=declaration.resolved_step, decision=Decision.CLOSE, actor=actor, text=note.strip(), at=now,
+        attachment=attachment,
+    )  # fmt: skip
     _timeline(declaration, actor=actor, kind="declaration_closed", before=before, note=note.strip(), at=now)
     return declaration
