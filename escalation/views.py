@@ -48,6 +48,7 @@ TIMELINE_KIND_LABELS = {
     "declaration_reminded": gettext_lazy("Declaration: reminder"),
     "declaration_escalated": gettext_lazy("Declaration: escalated a level"),
     "escalated_tracker": gettext_lazy("Escalated complaint: tracker and deadline set"),
+    "escalated_deadline": gettext_lazy("Escalated complaint: its deadline is the handling deadline"),
     "escalated_reply": gettext_lazy("Escalated-reply form written"),
 }
 

@@ -1,7 +1,10 @@
 """Escalated complaints (R-SP-3, R-SP-4) and media (R-SP-6).
 
 - An escalated order (transferred from outside or filed over our head; tickets flags it) gets a dedicated
-  tracker and a handling deadline set by the dispatcher (`escalated_case_set`).
+  tracker and a handling deadline set by the dispatcher (`escalated_case_set`). That deadline is the order's
+  handling deadline, enforced by the handling clock (R-CLK-HANDLE: warned, breached and notified by the sweep):
+  applied at once to a dispatched order, at its dispatch to one not dispatched yet; later moves of the
+  handling deadline by tickets' own rules (an approved extension, a reset, a redispatch) are followed.
 - Its final reply is the escalated-reply form (用户申诉处理反馈单, `escalated_reply_record`): every part of
   R-SP-4 present, or 400 naming each missing one.
 - The customer reply of an escalated order is refused until that form is written (`escalated_on_order_event`).
@@ -15,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deadlines.clocks import clock_handling_move
 from org.models import OrgUnit
 from tickets.events import OrderEvent
 from tickets.models import OrderState, WorkOrder
@@ -58,18 +62,70 @@ def escalated_case_set(*, order_id: int, actor, tracker_id: int | None, due_at: 
     case, _created = EscalatedCase.objects.update_or_create(
         order=order, defaults={"tracker": tracker, "due_at": due_at, "set_by": actor, "set_at": now}
     )
+    applied = _handling_deadline_apply(order=order, due_at=due_at)
     timeline_append(
         order=order, actor=actor, kind="escalated_tracker", at=now,
         note=_("Tracker %(who)s, deadline %(due)s") % {
             "who": tracker.get_full_name() or tracker.username, "due": f"{timezone.localtime(due_at):%Y-%m-%d %H:%M}"
         },
-        data={"tracker_id": tracker.id, "due_at": due_at.isoformat()},
+        data={"tracker_id": tracker.id, "due_at": due_at.isoformat(), "handling_due_applied": applied},
     )  # fmt: skip
     _notify_on_commit(
         recipients=[tracker], key=f"escalated-{order.id}-tracker-{now:%Y%m%d%H%M%S}", order=order,
         subject=_("You track the escalated complaint %(number)s") % {"number": order.number},
     )  # fmt: skip
     return case
+
+
+def _handling_deadline_apply(*, order: WorkOrder, due_at: datetime) -> bool:
+    """R-SP-3 → R-CLK-HANDLE: the escalated complaint's deadline becomes the order's handling deadline and moves
+    its live handling clock, by the path of an approved extension (deadlines' `clock_handling_move`, R-FL-7: a
+    breach already recorded stays). The caller holds the order's lock (lock order: order → clocks).
+
+    An order not dispatched yet has no handling clock, and its dispatch sets the handling deadline (the
+    dispatcher's or the policy default) for the clock it starts. Refusing the tracker until dispatch would keep
+    an escalated complaint untracked in its first hours, so the deadline is kept on the case and applied when
+    the order is dispatched (`escalated_on_order_event`, DISPATCHED): the deadline chosen for this complaint wins
+    over the dispatch's. Returns whether it was applied now."""
+    if order.dispatched_at is None:
+        return False
+    if order.handling_due_at != due_at:
+        order.handling_due_at = due_at
+        order.save(update_fields=["handling_due_at"])
+    clock_handling_move(order=order, due_at=due_at)
+    return True
+
+
+# The order's own moves of its handling deadline (tickets.events: each carries `due_at`): the case follows, so the
+# deadline shown on the escalated panel and in the API is the one the handling clock enforces.
+HANDLING_DUE_MOVED = (OrderEvent.HANDLING_EXTENDED, OrderEvent.HANDLING_DUE_RESET, OrderEvent.REDISPATCHED)
+
+
+def _escalated_deadline_on_order_event(*, order, event, at, actor, details) -> None:
+    if event not in (OrderEvent.DISPATCHED, *HANDLING_DUE_MOVED):
+        return
+    case = EscalatedCase.objects.select_for_update(of=("self",)).filter(order_id=order.id).first()
+    if case is None:
+        return
+    if event in HANDLING_DUE_MOVED:
+        due = details.get("due_at") or order.handling_due_at
+        if due and due != case.due_at:
+            case.due_at = due
+            case.save(update_fields=["due_at"])
+        return
+    # DISPATCHED: the handling clock has just started (deadlines' receiver, connected by tickets, runs first; if it
+    # did not, the clock starts from the handling_due_at written here): it counts to the escalated deadline.
+    if order.handling_due_at == case.due_at:
+        return
+    before = order.handling_due_at
+    _handling_deadline_apply(order=order, due_at=case.due_at)
+    timeline_append(
+        order=order, actor=actor, kind="escalated_deadline", at=at,
+        note=_("Handling deadline %(due)s, the escalated complaint's") % {
+            "due": f"{timezone.localtime(case.due_at):%Y-%m-%d %H:%M}"
+        },
+        data={"before": before.isoformat() if before else None, "due_at": case.due_at.isoformat()},
+    )  # fmt: skip
 
 
 def escalated_reply_errors(parts: dict) -> dict[str, list[str]]:
@@ -118,8 +174,12 @@ def escalated_reply_record(*, order_id: int, actor, **parts) -> EscalatedReply:
 def escalated_on_order_event(sender, *, order, event, at, actor=None, **details) -> None:
     """R-SP-3, R-SP-4: the final reply of an escalated complaint follows the escalated-reply form. Receiver of
     tickets' life-cycle event, inside the customer reply's transaction: without a form written for the order
-    the reply is refused (400 naming `escalated_reply`) and rolls back whole (one order or a batch)."""
-    if event != OrderEvent.CUSTOMER_REPLIED or not order.is_escalated:
+    the reply is refused (400 naming `escalated_reply`) and rolls back whole (one order or a batch). R-SP-3: the
+    dispatcher's deadline is applied at dispatch and follows the order's own moves of its handling deadline."""
+    if not order.is_escalated:
+        return
+    _escalated_deadline_on_order_event(order=order, event=event, at=at, actor=actor, details=details)
+    if event != OrderEvent.CUSTOMER_REPLIED:
         return
     if EscalatedReply.objects.filter(order_id=order.id).exists():
         return
