@@ -6,7 +6,8 @@ their unit (逐级上报): the nearest supervisor at or above the unit who is no
 without a supervisor of its own reports to its parent's, and a supervisor's own breach goes one level up.
 A reminder (a policy marked `is_reminder`, e.g. the retry clock) goes to the person who must act, and to
 no supervisor: nothing was breached. A clock kind owned by an app above (holiday duty's R-CLK-HOLIDAY) may name
-its own people through `clock_recipients_register`. Each notice is an in-app notification (shown at once) and an
+its own people through `clock_recipients_register`; an app may add the followers of an order (an escalated
+complaint's tracker) through `order_followers_register`. Each notice is an in-app notification (shown at once) and an
 email; keys are unique per clock, event and recipient, so a repeated sweep inserts nothing new."""
 
 import contextlib
@@ -65,9 +66,22 @@ def clock_recipients_register(kind: str, resolver: ClockRecipients) -> None:
     _clock_recipients[kind] = resolver
 
 
+# order ids → {order id: people who follow that order and hear of each of its clocks as its responsible person does}
+OrderFollowers = Callable[..., dict[int, set[int]]]
+_order_followers: dict[str, OrderFollowers] = {}
+
+
+def order_followers_register(name: str, resolver: OrderFollowers) -> None:
+    """An app above names people who follow an order whatever its clock, beside those the clock's kind names (an
+    escalated complaint's dedicated tracker, R-SP-3): `resolver(order_ids=[…])` answers for a sweep's batch at once
+    with {order id: {user id, …}}. They are warned, reminded and told of a breach as the responsible person is."""
+    _order_followers[name] = resolver
+
+
 def clock_recipients(*, clocks: list[dict], facts: dict[int, dict], tree: dict) -> Recipients:
     """Who hears of each clock: the registered resolver of its kind, else the person `responsible_for` it and the
-    supervisor above them (`supervisor_above` on `tree`; an empty tree names nobody above)."""
+    supervisor above them (`supervisor_above` on `tree`; an empty tree names nobody above); and the order's
+    followers (`order_followers_register`) with the people responsible."""
     found: Recipients = {}
     for kind in {clock["kind"] for clock in clocks} & set(_clock_recipients):
         found.update(_clock_recipients[kind](clocks=[clock for clock in clocks if clock["kind"] == kind]))
@@ -76,6 +90,15 @@ def clock_recipients(*, clocks: list[dict], facts: dict[int, dict], tree: dict) 
             person, unit_id = responsible_for(clock["kind"], facts[clock["order_id"]])
             above = supervisor_above(unit_id=unit_id, person=person, tree=tree)
             found[clock["id"]] = ({person} - {None}, {above} - {None})
+    followers: dict[int, set[int]] = {}
+    order_ids = sorted({clock["order_id"] for clock in clocks})
+    for resolver in _order_followers.values():
+        for order_id, people in resolver(order_ids=order_ids).items():
+            followers.setdefault(order_id, set()).update(people)
+    for clock in clocks:
+        if followers.get(clock["order_id"]):
+            people, above = found[clock["id"]]
+            found[clock["id"]] = (people | followers[clock["order_id"]], above - followers[clock["order_id"]])
     return found
 
 

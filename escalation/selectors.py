@@ -16,6 +16,7 @@ from .models import (
     Declaration,
     DeclarationOpinion,
     DeclarationState,
+    EscalatedCase,
     Interface,
     MajorComplaint,
     OpinionKind,
@@ -210,6 +211,13 @@ def tracker_candidates(*, order: WorkOrder) -> list:
     members of the accepting and the handling unit (all of them see the order), the current tracker kept."""
     units = [u for u in (order.accepting_unit_id, order.handling_unit_id) if u]
     return list(get_user_model().objects.filter(is_active=True, org_units__in=units).distinct().order_by("id"))
+
+
+def escalated_trackers(*, order_ids) -> dict[int, set[int]]:
+    """`deadlines.notices.order_followers_register` for R-SP-3: an escalated complaint's dedicated tracker hears
+    of every warning and breach of its order's clocks, as the person responsible does. One query per batch."""
+    rows = EscalatedCase.objects.filter(order_id__in=list(order_ids), tracker__is_active=True)
+    return {order_id: {tracker_id} for order_id, tracker_id in rows.values_list("order_id", "tracker_id")}
 
 
 def declaration_detail(*, declaration_id: int) -> Declaration:

@@ -64,6 +64,29 @@ def test_the_tracker_deadline_is_the_handling_clock_and_its_breach_is_swept_and_
     assert Notification.objects.filter(kind="clock_breach", order=order, recipient=world.handler).exists()
 
 
+def test_the_dedicated_tracker_is_warned_and_told_of_the_breach_of_the_orders_clocks(world, clocks):
+    """R-SP-3: the tracker follows the order: its clocks' warning and breach reach them as they reach the handler
+    (deadlines.notices.order_followers_register), and not as a supervisor's copy."""
+    tracker = UserFactory(roles=["front_line"], units=[world.cs_centre])
+    with time_machine.travel(START, tick=False):
+        order = work_order_walk(escalated_order(world), to=OrderState.PROCESSING, world=world)
+    due = START + timedelta(hours=30)
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        services.escalated_case_set(order_id=order.id, actor=world.dispatcher, tracker_id=tracker.id, due_at=due)
+
+    with time_machine.travel(due + timedelta(minutes=1), tick=False):
+        clocks_sweep()
+
+    told = set(Notification.objects.filter(kind="clock_breach", order=order).values_list("recipient_id", flat=True))
+    assert {world.handler.id, tracker.id} <= told
+    other = work_order_walk(
+        work_order_make(actor=world.clerk, accepted_number=another_number()), to=OrderState.PROCESSING, world=world
+    )
+    with time_machine.travel(due + timedelta(days=30), tick=False):
+        clocks_sweep()
+    assert not Notification.objects.filter(order=other, recipient=tracker).exists()  # only the order they track
+
+
 def test_a_deadline_set_before_dispatch_is_applied_when_the_handling_clock_starts(world, clocks):
     # given an escalated complaint not dispatched yet: it has no handling clock
     tracker = UserFactory(roles=["front_line"], units=[world.cs_centre])
