@@ -17,6 +17,7 @@ from .models import (
     OPEN_STATES,
     CallTask,
     CoveredGroup,
+    DutyEscalation,
     DutyHall,
     DutyLogEntry,
     DutyOrder,
@@ -116,6 +117,18 @@ def group_manager(*, group: CoveredGroup, user_id: int | None):
     if not user_id:
         return None
     return get_user_model().objects.filter(pk=user_id, org_units=group.unit_id, is_active=True).first()
+
+
+def feedback_giver(*, duty_order: DutyOrder, user_id: int | None):
+    """R-HD-3: who may be recorded as having fed back on a duty order — its handler, a manager of its covered group,
+    or a person its escalation ladder names — active; None for anyone else (answered as an id that does not
+    exist: the log would carry a stranger's name)."""
+    if not user_id:
+        return None
+    ladder = DutyEscalation.objects.filter(duty_order=duty_order).values_list("ladder", flat=True).first() or []
+    reached = {step.get("person") for step in ladder if isinstance(step, dict)}
+    allowed = Q(pk=duty_order.handler_id) | Q(org_units=duty_order.group.unit_id) | Q(pk__in=reached - {None})
+    return get_user_model().objects.filter(allowed, pk=user_id, is_active=True).distinct().first()
 
 
 # --- visibility ---------------------------------------------------------------------------------------------

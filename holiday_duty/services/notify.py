@@ -2,7 +2,6 @@
 group's kind (managers: SMS and a phone-call task for duty staff; distributors: SMS and email to the holiday
 contact) and starts the 4-hour feedback clock (R-CLK-HOLIDAY); the feedback stops it."""
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from ..models import (
     GroupKind,
     LogKind,
 )
-from ..selectors import duty_order_visible_list, group_manager
+from ..selectors import duty_order_visible_list, feedback_giver, group_manager
 from .common import (
     DutyRefused,
     duty_order_lock,
@@ -181,11 +180,11 @@ def duty_order_feedback_record(
     if not staff:
         channel, from_user_id = FeedbackChannel.LOGGED_IN, actor.id  # feeding back oneself, by logging in
     note = (note or "").strip()
-    from_user = get_user_model().objects.filter(pk=from_user_id, is_active=True).first() if from_user_id else None
+    from_user = feedback_giver(duty_order=duty_order, user_id=from_user_id)
     require({
         "channel": [] if channel in FeedbackChannel.values else [_("Say how the feedback came.")],
         "note": [] if note else [_("Write what the handler reported about the customer contact.")],
-        "from_user_id": [_("No such active user.")] if from_user_id and from_user is None else [],
+        "from_user_id": [_("No such active user.")] if from_user_id and from_user is None else [],  # R-HD-3
         "from_name": [_("At most 100 characters.")] if len(from_name or "") > 100 else [],
     })  # fmt: skip
     if from_user is None and not (from_name or "").strip():

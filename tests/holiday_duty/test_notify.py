@@ -113,6 +113,28 @@ def test_the_handler_must_be_one_of_the_covered_groups_managers(world, duty):
     assert reread(duty_order).handler == duty.account_manager
 
 
+def test_the_feedback_is_recorded_from_the_handler_or_the_groups_people_only(world, duty):
+    """R-HD-3: who fed back is the handler, a manager of the covered group or a person the ladder named; any other
+    active user's id is a 400 naming from_user_id (the log would carry a stranger's name), and nothing moves."""
+    duty_order = duty_order_of(dispatched(world, duty.am_south, NIGHT))
+    confirm(duty, duty_order, handler_id=duty.account_manager.id)
+
+    with pytest.raises(ValidationError) as error, time_machine.travel(NIGHT + timedelta(hours=1), tick=False):
+        services.duty_order_feedback_record(
+            duty_order_id=duty_order.id, actor=duty.duty, channel="phone", note="已联系客户。",
+            from_user_id=duty.general_staff.id,
+        )  # fmt: skip
+    assert list(error.value.message_dict) == ["from_user_id"]
+    assert reread(duty_order).state == DutyState.NOTIFIED
+
+    with time_machine.travel(NIGHT + timedelta(hours=1), tick=False), django_capture_on_commit():
+        services.duty_order_feedback_record(
+            duty_order_id=duty_order.id, actor=duty.duty, channel="phone", note="已联系客户。",
+            from_user_id=duty.account_manager.id,
+        )  # fmt: skip
+    assert (reread(duty_order).state, reread(duty_order).feedback_by) == (DutyState.FEEDBACK, duty.account_manager)
+
+
 def test_confirming_twice_is_refused_and_sends_nothing_more(world, duty):
     duty_order = duty_order_of(dispatched(world, duty.am_south, NIGHT))
     confirm(duty, duty_order, handler_id=duty.account_manager.id)
