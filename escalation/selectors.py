@@ -206,11 +206,17 @@ def replier_candidates(*, major: MajorComplaint) -> list:
     return [*([owner] if owner else []), *(u for u in members.distinct() if owner is None or u.id != owner.id)]
 
 
-def tracker_candidates(*, order: WorkOrder) -> list:
-    """Whom the dispatcher may name as an escalated complaint's tracker (R-SP-3) in the browser: the active
-    members of the accepting and the handling unit (all of them see the order), the current tracker kept."""
+def tracker_candidates(*, order: WorkOrder, user=None, current_id: int | None = None) -> list:
+    """Whom the dispatcher may name as an escalated complaint's tracker (R-SP-3) in the browser: the dispatcher
+    themself first (who often follows an external transfer personally), the current tracker, then the active
+    members of the accepting and the handling unit (all of them see the order)."""
     units = [u for u in (order.accepting_unit_id, order.handling_unit_id) if u]
-    return list(get_user_model().objects.filter(is_active=True, org_units__in=units).distinct().order_by("id"))
+    members = get_user_model().objects.filter(is_active=True, org_units__in=units).distinct().order_by("id")
+    first = [u for u in (user,) if u is not None and u.is_active]
+    if current_id and current_id not in {u.id for u in first}:
+        first += list(get_user_model().objects.filter(pk=current_id, is_active=True))
+    seen = {u.id for u in first}
+    return [*first, *(u for u in members if u.id not in seen)]
 
 
 def escalated_trackers(*, order_ids) -> dict[int, set[int]]:

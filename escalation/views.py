@@ -492,7 +492,11 @@ def escalated_panel(request, order) -> dict | None:
     return {
         "template": "escalation/escalated_panel.html",
         "may_set_tracker": may_set_tracker,
-        "trackers": selectors.tracker_candidates(order=order) if may_set_tracker else [],
+        "trackers": (
+            selectors.tracker_candidates(order=order, user=user, current_id=case.tracker_id if case else None)
+            if may_set_tracker
+            else []
+        ),
         "typed_tracker": _int_or_none(_failed_value(request, "escalated_tracker", "tracker"))
         or (case.tracker_id if case else None),
         "typed_due_at": typed_due or (f"{timezone.localtime(case.due_at):%Y-%m-%dT%H:%M}" if case else ""),
