@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .clock_models import Clock, ClockKind, ClockState
 from .clocks import (
+    HANDLING_DUE_EVENTS,
     RECALC_FIELDS,
     _clock_stopped,
     clock_due_move,
@@ -158,7 +159,7 @@ def clocks_follow_orders_event(sender, *, orders, event, at, details=None, **sha
     own = {order.id: {**shared, **(details or {}).get(order.id, {})} for order in orders}
     if event == "flags_changed":
         clocks_recalculate_many(orders=orders, at=at)
-    if event == "handling_extended":  # not a batch move today: the per-order rule, order by order
+    if event in HANDLING_DUE_EVENTS:  # not a batch move today: the per-order rule, order by order
         for order in orders:
             clock_handling_move(order=order, due_at=own[order.id]["due_at"])
     if event == "appointment_moved":

@@ -323,6 +323,11 @@ def clock_due_move(*, order, kind: str, due_at: datetime) -> int:
     return changed
 
 
+# The events that move the live handling clock to their `due_at` (tickets.events: an approved extension, R-FL-7;
+# a deadline set by a rule above, such as an escalated complaint's, R-SP-3).
+HANDLING_DUE_EVENTS = ("handling_extended", "handling_due_moved")
+
+
 def clock_handling_move(*, order, due_at: datetime) -> int:
     """R-FL-7: an approved extension moves only the live handling clock."""
     return clock_due_move(order=order, kind=ClockKind.HANDLE, due_at=due_at)
@@ -340,7 +345,7 @@ def clocks_follow_order_event(sender, *, order, event, at, **details) -> list[Cl
     details.pop("actor", None)
     if event == "flags_changed":
         clocks_recalculate(order=order, at=at)
-    if event == "handling_extended":
+    if event in HANDLING_DUE_EVENTS:
         clock_handling_move(order=order, due_at=details["due_at"])
     if event == "appointment_moved":
         clock_due_move(order=order, kind=ClockKind.APPOINTMENT, due_at=details["appointed_at"])

@@ -17,7 +17,10 @@ the layers that know nothing of orders (deadlines): the one copy of a rule stays
   deadline (kept, or the new one), `previous_unit_id`, `previous_assignee_id`.
 - HANDLING_DUE_RESET: `due_at`, a new handling deadline a supervisor set on reassigning; the handle policy's
   rows (deadlines migration 0008) cancel the live handling clock (a breach stays recorded) and start one counting
-  to the new deadline, as a dispatch does (R-CLK-HANDLE)."""
+  to the new deadline, as a dispatch does (R-CLK-HANDLE).
+- HANDLING_DUE_MOVED: `due_at`, a handling deadline that a rule of a capability above set
+  (`work_order_handling_due_move`: an escalated complaint's, R-SP-3). The live handling clock moves to it as for an
+  approved extension (R-FL-7); a breach it recorded stays recorded."""
 
 from django.db import models
 from django.dispatch import Signal
@@ -42,6 +45,7 @@ class OrderEvent(models.TextChoices):
     REASSIGNED = "reassigned"
     UNIT_REASSIGNED = "unit_reassigned"
     HANDLING_DUE_RESET = "handling_due_reset"
+    HANDLING_DUE_MOVED = "handling_due_moved"
 
 
 order_event = Signal()

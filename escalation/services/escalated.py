@@ -18,12 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deadlines.clocks import clock_handling_move
 from org.models import OrgUnit
 from tickets.events import OrderEvent
 from tickets.models import OrderState, WorkOrder
 from tickets.permissions import order_visible_to
-from tickets.services import TransitionRefused
+from tickets.services import TransitionRefused, work_order_handling_due_move
 from tickets.services.timeline import timeline_append
 
 from ..models import ESCALATED_REPLY_IF_LIABLE, ESCALATED_REPLY_REQUIRED, EscalatedCase, EscalatedReply, EscalationRules
@@ -62,7 +61,7 @@ def escalated_case_set(*, order_id: int, actor, tracker_id: int | None, due_at: 
     case, _created = EscalatedCase.objects.update_or_create(
         order=order, defaults={"tracker": tracker, "due_at": due_at, "set_by": actor, "set_at": now}
     )
-    applied = _handling_deadline_apply(order=order, due_at=due_at)
+    applied = _handling_deadline_apply(order=order, due_at=due_at, actor=actor, at=now)
     timeline_append(
         order=order, actor=actor, kind="escalated_tracker", at=now,
         note=_("Tracker %(who)s, deadline %(due)s") % {
@@ -77,10 +76,10 @@ def escalated_case_set(*, order_id: int, actor, tracker_id: int | None, due_at: 
     return case
 
 
-def _handling_deadline_apply(*, order: WorkOrder, due_at: datetime) -> bool:
+def _handling_deadline_apply(*, order: WorkOrder, due_at: datetime, actor, at: datetime) -> bool:
     """R-SP-3 → R-CLK-HANDLE: the escalated complaint's deadline becomes the order's handling deadline and moves
-    its live handling clock, by the path of an approved extension (deadlines' `clock_handling_move`, R-FL-7: a
-    breach already recorded stays). The caller holds the order's lock (lock order: order → clocks).
+    its live handling clock, by the path of an approved extension (tickets' `work_order_handling_due_move`, R-FL-7:
+    a breach already recorded stays). The caller holds the order's lock (lock order: order → clocks).
 
     An order not dispatched yet has no handling clock, and its dispatch sets the handling deadline (the
     dispatcher's or the policy default) for the clock it starts. Refusing the tracker until dispatch would keep
@@ -89,25 +88,22 @@ def _handling_deadline_apply(*, order: WorkOrder, due_at: datetime) -> bool:
     over the dispatch's. Returns whether it was applied now."""
     if order.dispatched_at is None:
         return False
-    if order.handling_due_at != due_at:
-        order.handling_due_at = due_at
-        order.save(update_fields=["handling_due_at"])
-    clock_handling_move(order=order, due_at=due_at)
+    work_order_handling_due_move(order=order, due_at=due_at, actor=actor, at=at)
     return True
 
 
 # The order's own moves of its handling deadline (tickets.events: each carries `due_at`): the case follows, so the
 # deadline shown on the escalated panel and in the API is the one the handling clock enforces.
-HANDLING_DUE_MOVED = (OrderEvent.HANDLING_EXTENDED, OrderEvent.HANDLING_DUE_RESET, OrderEvent.REDISPATCHED)
+ORDER_MOVES_OF_HANDLING_DUE = (OrderEvent.HANDLING_EXTENDED, OrderEvent.HANDLING_DUE_RESET, OrderEvent.REDISPATCHED)
 
 
 def _escalated_deadline_on_order_event(*, order, event, at, actor, details) -> None:
-    if event not in (OrderEvent.DISPATCHED, *HANDLING_DUE_MOVED):
+    if event not in (OrderEvent.DISPATCHED, *ORDER_MOVES_OF_HANDLING_DUE):
         return
     case = EscalatedCase.objects.select_for_update(of=("self",)).filter(order_id=order.id).first()
     if case is None:
         return
-    if event in HANDLING_DUE_MOVED:
+    if event in ORDER_MOVES_OF_HANDLING_DUE:
         due = details.get("due_at") or order.handling_due_at
         if due and due != case.due_at:
             case.due_at = due
@@ -118,7 +114,7 @@ def _escalated_deadline_on_order_event(*, order, event, at, actor, details) -> N
     if order.handling_due_at == case.due_at:
         return
     before = order.handling_due_at
-    _handling_deadline_apply(order=order, due_at=case.due_at)
+    _handling_deadline_apply(order=order, due_at=case.due_at, actor=actor, at=at)
     timeline_append(
         order=order, actor=actor, kind="escalated_deadline", at=at,
         note=_("Handling deadline %(due)s, the escalated complaint's") % {

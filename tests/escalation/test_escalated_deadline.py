@@ -131,3 +131,24 @@ def test_an_ordinary_order_is_untouched(world, clocks):
         )
     assert handling(order).due_at == fresh(order).handling_due_at
     assert not order.timeline.filter(kind="escalated_deadline").exists()
+
+
+def test_a_deadline_set_from_above_moves_the_clock_through_tickets_and_keeps_a_recorded_breach(world, clocks):
+    """The escalated deadline is written by tickets' `work_order_handling_due_move` (every write to an order goes
+    through a tickets service, STYLE.md): the order keeps it, the live handling clock moves to it (R-FL-7's path),
+    and a breach the sweep recorded before stays recorded (R-CLK-BREACH)."""
+    with time_machine.travel(START, tick=False):
+        order = work_order_walk(escalated_order(world), to=OrderState.PROCESSING, world=world)
+    late = handling(order).due_at + timedelta(minutes=5)
+    with time_machine.travel(late, tick=False):
+        clocks_sweep()
+    assert handling(order).breached_at is not None
+
+    due = late + timedelta(hours=6)
+    with time_machine.travel(late + timedelta(minutes=1), tick=False):
+        tickets_services.work_order_handling_due_move(
+            order=fresh(order), due_at=due, actor=world.dispatcher, at=late + timedelta(minutes=1)
+        )
+    clock = handling(order)
+    assert fresh(order).handling_due_at == due
+    assert clock.due_at == due and clock.breached_at is not None

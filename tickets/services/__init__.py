@@ -19,7 +19,7 @@ from .dispatching import (
     work_order_return_reply,
 )
 from .errors import TransitionRefused
-from .extension import extension_decide, extension_request
+from .extension import extension_decide, extension_request, work_order_handling_due_move
 from .records import (
     attachment_add,
     attachment_delete,
@@ -56,6 +56,7 @@ __all__ = [
     "work_order_dispatch",
     "work_order_appointment_move",
     "work_order_flags_update",
+    "work_order_handling_due_move",
     "work_order_redispatch",
     "work_order_reply_customer",
     "work_order_return_reply",

@@ -1,4 +1,5 @@
-"""延期 (R-FL-7): request and decision. Only the handling deadline moves; both are on the timeline."""
+"""延期 (R-FL-7): request and decision. Only the handling deadline moves; both are on the timeline. And the one
+other way the handling deadline moves: a rule of a capability above sets it (`work_order_handling_due_move`)."""
 
 from datetime import datetime
 
@@ -94,3 +95,16 @@ def extension_decide(
               "after": order.handling_due_at.isoformat() if order.handling_due_at else None},
     )  # fmt: skip
     return request
+
+
+def work_order_handling_due_move(*, order: WorkOrder, due_at: datetime, actor, at: datetime) -> None:
+    """A rule of a capability above sets the order's handling deadline (an escalated complaint's, R-SP-3): the
+    order keeps it and its live handling clock moves to it, by the path of an approved extension (R-FL-7: a breach
+    already recorded stays; HANDLING_DUE_MOVED). The caller holds the order's row lock (lock order: order → clocks)
+    and writes the timeline entry that says why, in its own words."""
+    if order.handling_due_at != due_at:
+        order.handling_due_at = due_at
+        order.save(update_fields=["handling_due_at"])
+    order_event.send(
+        sender=WorkOrder, order=order, event=OrderEvent.HANDLING_DUE_MOVED, at=at, actor=actor, due_at=due_at
+    )
