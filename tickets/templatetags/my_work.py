@@ -1,7 +1,6 @@
 """Template helpers of the work queues and the supervisor's actions (issue 13 §3, §4): a deadline said relative to
 now ("超时 38 小时", "剩余 2 小时"), and what the supervisor panel of the order page offers."""
 
-import time
 from datetime import datetime
 
 from django import template
@@ -14,9 +13,6 @@ from ..permissions import can_reassign, can_reassign_unit, can_supervise
 from ..selectors import handling_unit_list
 from ..services.supervise import HANDLING_STATES
 from ..supervise_selectors import reassign_candidates
-from ..views.supervise import KEPT
-
-KEPT_FOR_SECONDS = 300  # a refusal's input is offered again on the page it came back to, not days later
 
 register = template.Library()
 
@@ -69,25 +65,4 @@ def supervise_panel_context(context, order) -> dict | None:
         "units": [u for u in handling_unit_list() if u.id != order.handling_unit_id] if may_unit else [],
         "classify_url": classify_url,
         "next": request.get_full_path(),
-    }
-
-
-@register.simple_tag(takes_context=True)
-def supervise_kept(context) -> dict | None:
-    """What the user entered in a supervisor's form the service refused (tickets/views/supervise.py), once, on
-    the page the form came from: the chosen orders, person, unit, note, deadline and the errors by field, and
-    `message` (the errors' text, which names the refused order) to mark its row."""
-    request = context.get("request")
-    session = getattr(request, "session", None)
-    kept = session.get(KEPT) if session is not None else None
-    if not kept or kept.get("next") != request.get_full_path():
-        return None
-    del session[KEPT]
-    if time.time() - kept.get("at", 0) > KEPT_FOR_SECONDS:
-        return None
-    errors = kept.get("errors", {})
-    return {
-        **kept,
-        "form_errors": errors.get("", []),
-        "message": " ".join(m for messages_ in errors.values() for m in messages_),
     }

@@ -31,6 +31,7 @@ from ..selectors import (
 )
 from ..services.extension import HANDLING_STATES
 from .clocks import clock_rows
+from .supervise import supervise_kept_pop
 
 ACTION_LABELS = {
     "dispatch": gettext_lazy("Dispatch"),
@@ -173,6 +174,7 @@ def order_page_context(request, order: WorkOrder, *, failed: tuple[str, Form] | 
         "extra_panels": [panel for panel in (provider(request, order) for provider in order_panels) if panel],
         # R-KB-1 on the order page too (issue 13 §2): the category's scripts beside a reply form
         "reply_scripts": _reply_scripts(order, panels),
+        "kept": supervise_kept_pop(request),  # the supervisor panel's refused input, once
     }
 
 

@@ -36,6 +36,7 @@ from ..queues import (
 from ..selectors import handling_unit_list
 from ..services.saved_views import saved_view_create, saved_view_delete
 from ..supervise_selectors import reassign_candidates
+from .supervise import supervise_kept_pop
 
 PAGE_SIZE = 25
 
@@ -196,6 +197,7 @@ def _supervise_bar(queue, request, page) -> dict:
     unit_ids = sorted({order.handling_unit_id for order in page.object_list if order.handling_unit_id})
     return {
         "supervise": True,
+        "kept": supervise_kept_pop(request),
         "members": list(reassign_candidates(unit_ids=unit_ids)) if unit_ids else [],
         "units": list(handling_unit_list()) if request.user.has_perm("tickets.dispatch_workorder") else [],
     }

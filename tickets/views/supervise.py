@@ -3,7 +3,7 @@ the chosen rows, or from the order page's supervisor panel with its one order. T
 to where the user was, saying what happened — or, when the service refused, which order and why (nothing
 changed: the service is all-or-nothing). A refusal keeps what the user entered: the chosen orders, the person or
 unit, the note and the deadline go back to the page they came from (through the session, read once by the
-`supervise_kept` tag of that page), with the errors at their fields."""
+view of that page, `supervise_kept_pop`), with the errors at their fields."""
 
 import time
 
@@ -61,8 +61,29 @@ def _back(request) -> str:
 
 
 KEPT = "supervise_kept"  # the session key of a refused form's input, read once by the page it returns to
+KEPT_FOR_SECONDS = 300  # a refusal's input is offered again on the page it came back to, not days later
 KEPT_FIELDS = ("action", "note", "assignee", "unit", "due_at")
 ANCHORS = {"supervise-form", "supervise"}  # the queue's bulk form, the order page's panel
+
+
+def supervise_kept_pop(request) -> dict | None:
+    """What the user entered in a supervisor's form the service refused, once, for the page the form came from
+    (the queue's bulk form, the order page's panel): the chosen orders, person, unit, note, deadline and the errors
+    by field, and `message` (the errors' text, which names the refused order) to mark its row. Taken from the
+    session by the view that renders that page (a template only reads)."""
+    session = getattr(request, "session", None)
+    kept = session.get(KEPT) if session is not None else None
+    if not kept or kept.get("next") != request.get_full_path():
+        return None
+    del session[KEPT]
+    if time.time() - kept.get("at", 0) > KEPT_FOR_SECONDS:
+        return None
+    errors = kept.get("errors", {})
+    return {
+        **kept,
+        "form_errors": errors.get("", []),
+        "message": " ".join(m for messages_ in errors.values() for m in messages_),
+    }
 
 
 def _field_errors(exc) -> dict[str, list[str]]:
