@@ -280,6 +280,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 50},
     },
+    # R-HD-6: the rosters written ahead from their rotations (to the warning days and a month more), daily.
+    "holiday-duty-roster-extend": {
+        "task": "holiday_duty.tasks.roster_extend_task",
+        "schedule": 86400.0,
+        "options": {"expires": 82800},
+    },
     # R-HD-6 roster gaps 14 days ahead, R-HD-4 yesterday's escalation summary: once per day each (idempotent).
     "holiday-duty-roster-gaps": {
         "task": "holiday_duty.tasks.roster_gaps_warn_task",

@@ -1,9 +1,15 @@
 """Holiday-duty reference data and the roster's rows, edited here: duty halls, covered groups, escalation waits,
 duty phones, distributor contacts, rotations. History: Django admin's LogEntry (the "History" page of every
 row), whose message here names each changed field with its old and new value (`ValueHistoryAdmin`). Duty
-orders, call tasks, escalations, the log and handovers are read-only: they move only through the services."""
+orders, call tasks, escalations, the log and handovers are read-only: they move only through the services.
+Saving a rotation (with its members), deleting one, or changing a hall's duty days writes that hall's roster
+again after commit (`roster_refresh`, R-HD-6): the shifts ahead follow the edit at once, not at the next day's
+beat."""
+
+from functools import partial
 
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tickets.admin import ReadOnlyAdmin
@@ -25,6 +31,7 @@ from .models import (
     Shift,
     ShiftSwap,
 )
+from .services import roster_refresh
 
 
 class ValueHistoryAdmin(admin.ModelAdmin):
@@ -52,11 +59,26 @@ class CoveredGroupInline(admin.TabularInline):
     extra = 0
 
 
+def _roster_refresh_on_commit(request, hall_id: int, reason: str) -> None:
+    """After the admin's transaction: the hall's shifts ahead written again (a failure is logged by on_commit's
+    `robust`; the edit itself stays, and the daily build and the gap warning still follow)."""
+    transaction.on_commit(partial(roster_refresh, hall_id=hall_id, reason=reason, actor=request.user), robust=True)
+
+
+# What decides a hall's roster: its duty days (weekends or only the holiday table) and how far ahead it is written.
+HALL_ROSTER_FIELDS = {"weekends_are_duty_days", "roster_warning_days", "is_active"}
+
+
 @admin.register(DutyHall)
 class DutyHallAdmin(ValueHistoryAdmin):
     list_display = ["unit", "fallback_person", "shift_leader", "summary_unit", "weekends_are_duty_days", "is_active"]
     autocomplete_fields = ["fallback_person", "shift_leader"]
     inlines = [CoveredGroupInline, EscalationWaitInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and HALL_ROSTER_FIELDS & set(form.changed_data) and obj.is_active:
+            _roster_refresh_on_commit(request, obj.id, _("the hall's duty days changed in the admin"))
 
 
 @admin.register(CoveredGroup)
@@ -93,6 +115,19 @@ class RotationMemberInline(admin.TabularInline):
 class RotationAdmin(ValueHistoryAdmin):
     list_display = ["name", "hall", "anchor", "shift_length", "is_active"]
     inlines = [RotationMemberInline]
+
+    def save_related(self, request, form, formsets, change):
+        """After the members are saved too: the roster of the rotation's hall (and of the hall it left)."""
+        super().save_related(request, form, formsets, change)
+        halls = {form.instance.hall_id, form.initial.get("hall")} - {None}
+        for hall_id in sorted(halls):
+            _roster_refresh_on_commit(request, hall_id, _("rotation “%(name)s” edited in the admin") % {
+                "name": form.instance.name})  # fmt: skip
+
+    def delete_model(self, request, obj):
+        hall_id, name = obj.hall_id, obj.name
+        super().delete_model(request, obj)
+        _roster_refresh_on_commit(request, hall_id, _("rotation “%(name)s” deleted in the admin") % {"name": name})
 
 
 @admin.register(Shift)

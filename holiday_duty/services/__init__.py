@@ -20,8 +20,10 @@ from .roster import (
     roster_build,
     roster_day_rebuild,
     roster_days_follow_calendar,
+    roster_extend,
     roster_gaps_warn,
     roster_override_add,
+    roster_refresh,
     shift_swap_answer,
     shift_swap_request,
 )
@@ -33,6 +35,6 @@ __all__ = [
     "duty_staff_at",
     "escalation_daily_summary", "handover_sign", "handover_update", "handover_write", "holiday_duty_sweep",
     "holiday_policy_ensure", "ladder_build", "roster_build", "roster_day_rebuild", "roster_days_follow_calendar",
-    "roster_gaps_warn", "roster_override_add",
+    "roster_extend", "roster_gaps_warn", "roster_override_add", "roster_refresh",
     "shift_swap_answer", "shift_swap_request",
 ]  # fmt: skip

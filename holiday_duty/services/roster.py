@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,6 +128,40 @@ def _horizon(hall: DutyHall, now: datetime) -> datetime:
     return now + timedelta(days=hall.roster_warning_days + 31)
 
 
+def _roster_until(hall: DutyHall, now: datetime) -> datetime:
+    """How far a build writes: the horizon (the warning days and a month more), or the end of the hall's last
+    override if later (a build to the horizon alone would drop the shifts of an override further out)."""
+    last = RosterOverride.objects.filter(hall=hall, ends_at__gt=now).aggregate(last=Max("ends_at"))["last"]
+    return max(_horizon(hall, now), last or now)
+
+
+@transaction.atomic
+def roster_refresh(*, hall_id: int, reason: str = "", actor=None, now: datetime | None = None) -> int:
+    """R-HD-6: the hall's shifts that have not started written again from its active rotations and overrides, up
+    to its horizon — after a rotation, its members or the hall's duty days changed (`reason`, on the duty log;
+    the admin calls this), and every day by beat (`roster_extend`, no log line) so the roster never runs out
+    ahead of the gap warning. Started shifts stay. Idempotent. Returns the shifts written."""
+    now = now or timezone.now()
+    hall = DutyHall.objects.select_for_update().get(pk=hall_id)
+    written = roster_build(hall_id=hall.id, until=_roster_until(hall, now), now=now)
+    if reason:
+        log_append(
+            hall=hall, key=f"roster-refresh-{hall.id}-{now:%Y%m%d%H%M%S%f}", kind=LogKind.ROSTER, at=now,
+            actor=actor, text=_("Roster written again (%(reason)s): %(n)s shifts ahead.") % {
+                "reason": reason, "n": written},
+        )  # fmt: skip
+    return written
+
+
+def roster_extend(*, now: datetime | None = None) -> int:
+    """Daily beat: every active hall with an active rotation has its roster written to its horizon again (one
+    transaction per hall), so the duty days ahead are always rostered from the rotations, not only those up to
+    the last edit. Returns the shifts written."""
+    now = now or timezone.now()
+    halls = DutyHall.objects.filter(is_active=True, rotations__is_active=True).distinct()
+    return sum(roster_refresh(hall_id=hall_id, now=now) for hall_id in halls.values_list("id", flat=True))
+
+
 @transaction.atomic
 def roster_day_rebuild(*, hall_id: int, day: date, now: datetime | None = None) -> int:
     """R-HD-6: the holiday table changed on `day` (a rest day or closure added, a day changed or removed): the
@@ -210,7 +244,7 @@ def roster_override_add(
         hall=hall, kind=kind, person=person, replaces=replaces if kind == OverrideKind.REPLACE else None,
         starts_at=starts_at, ends_at=ends_at, reason=(reason or "").strip(), swap=swap, created_by=actor,
     )  # fmt: skip
-    roster_build(hall_id=hall.id, until=max(_horizon(hall, now), ends_at), now=now)
+    roster_build(hall_id=hall.id, until=_roster_until(hall, now), now=now)
     log_append(
         hall=hall, key=f"override-{override.id}", kind=LogKind.ROSTER, at=now, actor=actor,
         text=_("Roster: %(kind)s %(person)s %(start)s–%(end)s. %(reason)s") % {

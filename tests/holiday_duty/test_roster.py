@@ -13,7 +13,7 @@ from django.test import TestCase
 from holiday_duty import services
 from holiday_duty.models import RosterGap, RosterOverride, Rotation, RotationMember, Shift, ShiftStarted
 from holiday_duty.services.common import DutyRefused
-from holiday_duty.tasks import roster_gaps_warn_task
+from holiday_duty.tasks import roster_extend_task, roster_gaps_warn_task
 from notifications.models import Notification
 
 from .conftest import at, dispatched, duty_order_of
@@ -187,3 +187,31 @@ def test_the_shift_leader_sees_the_gaps_on_the_duty_screen(duty, rotation, login
         page = login(duty.leader).get("/holiday-duty/")
     assert page.status_code == 200
     assert "data-roster-gaps" in page.content.decode() and "10-05" in page.content.decode()
+
+
+def test_the_daily_build_keeps_the_roster_written_ahead_from_the_rotations(duty, rotation):
+    """R-HD-6: a roster built once would run out a month and a half later (nothing but an override rebuilt it);
+    the daily beat writes it to the horizon again, so a duty day two months on is rostered by then."""
+    build(duty, until=NOW + timedelta(days=5))
+    assert who(duty, at(2026, 10, 1, 9)) == []  # beyond the first build
+
+    with time_machine.travel(NOW, tick=False):
+        written = roster_extend_task()
+    assert written > 0 and who(duty, at(2026, 10, 1, 9)) == ["duty"]
+    with time_machine.travel(NOW, tick=False):
+        assert roster_extend_task() == written  # idempotent: the same shifts again, no duplicates
+    assert who(duty, at(2026, 10, 1, 9)) == ["duty"]
+    assert not duty.hall.log.filter(kind="roster").exists()  # the daily build is no event of the day
+
+    later = NOW + timedelta(days=50)  # 2026-10-30: the horizon has moved on to December
+    with time_machine.travel(later, tick=False):
+        roster_extend_task()
+    assert who(duty, at(2026, 12, 5, 9)) != []  # a Saturday, a duty day of this hall
+
+
+def test_an_inactive_rotation_is_not_rostered_by_the_daily_build(duty, rotation):
+    build(duty)
+    Rotation.objects.filter(pk=rotation.pk).update(is_active=False)
+    with time_machine.travel(NOW, tick=False):
+        services.roster_refresh(hall_id=duty.hall.id, now=NOW)
+    assert who(duty, at(2026, 10, 1, 9)) == []
