@@ -39,7 +39,7 @@ def order_panel(request, order) -> dict | None:
     """On the order page (registered with tickets in apps.py): the order's holiday duty — state, handler, the
     4-hour feedback time — and, for the handler (or a person the ladder reached) while it is chased, the form to
     feed back by logging in (R-HD-3)."""
-    rows = list(selectors.duty_order_visible_list(user=request.user).filter(order=order))
+    rows = selectors.duty_orders_of_order(order_id=order.id, user=request.user)
     if not rows:
         return None
     for row in rows:

@@ -79,7 +79,7 @@ ACTIONS = {
 
 def order_panel(request, order) -> dict | None:
     """On the order page (registered with tickets in apps.py): the order's disputes and a link to open one."""
-    disputes = list(selectors.dispute_visible_list(user=request.user).filter(order=order))
+    disputes = selectors.disputes_of_order(order_id=order.id, user=request.user)
     # Only a fee complaint (under 通信费用) opens a dispute here; an internal check starts from the list.
     may_open = (
         request.user.has_perm(selectors.WORK)
