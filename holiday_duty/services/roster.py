@@ -154,12 +154,12 @@ def roster_refresh(*, hall_id: int, reason: str = "", actor=None, now: datetime 
 
 
 def roster_extend(*, now: datetime | None = None) -> int:
-    """Daily beat: every active hall with an active rotation has its roster written to its horizon again (one
-    transaction per hall), so the duty days ahead are always rostered from the rotations, not only those up to
-    the last edit. Returns the shifts written."""
+    """Daily beat: every active hall has its roster written to its horizon again (one transaction per hall), so the
+    duty days ahead are always rostered from the rotations, not only those up to the last edit — and a rotation
+    switched off outside the admin leaves no shifts ahead. Returns the shifts written."""
     now = now or timezone.now()
-    halls = DutyHall.objects.filter(is_active=True, rotations__is_active=True).distinct()
-    return sum(roster_refresh(hall_id=hall_id, now=now) for hall_id in halls.values_list("id", flat=True))
+    halls = DutyHall.objects.filter(is_active=True).order_by("id").values_list("id", flat=True)
+    return sum(roster_refresh(hall_id=hall_id, now=now) for hall_id in halls)
 
 
 @transaction.atomic

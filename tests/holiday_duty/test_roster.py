@@ -209,9 +209,9 @@ def test_the_daily_build_keeps_the_roster_written_ahead_from_the_rotations(duty,
     assert who(duty, at(2026, 12, 5, 9)) != []  # a Saturday, a duty day of this hall
 
 
-def test_an_inactive_rotation_is_not_rostered_by_the_daily_build(duty, rotation):
+def test_a_rotation_switched_off_outside_the_admin_leaves_no_shifts_ahead_after_the_daily_build(duty, rotation):
     build(duty)
-    Rotation.objects.filter(pk=rotation.pk).update(is_active=False)
+    Rotation.objects.filter(pk=rotation.pk).update(is_active=False)  # a shell or a bulk edit: no admin hook ran
     with time_machine.travel(NOW, tick=False):
-        services.roster_refresh(hall_id=duty.hall.id, now=NOW)
+        roster_extend_task()
     assert who(duty, at(2026, 10, 1, 9)) == []
