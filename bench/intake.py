@@ -2,7 +2,7 @@
 create of a 10-field model (bench/ceiling), in the same run, the same gunicorn (2 sync workers, DEBUG off,
 CONN_MAX_AGE 60), the same settings and the same PostgreSQL. A script, not a test.
 
-    .venv/bin/python bench/intake.py [--orders 2000] [--block 200] [--threads 2]
+    .venv/bin/python bench/intake.py [--orders 2000] [--block 200] [--threads 2] [--breakdown 300]
 
 Targets: orders/s ≥ 0.6 × the ceiling's; ≤ 12 SQL queries per create (every successful create).
 
@@ -15,7 +15,8 @@ What it does:
      of --block requests (both threads on the same kind at a time), so machine noise hits both alike;
   4. counts the SQL queries of one create of each in-process (Django test Client + CaptureQueriesContext, the same
      settings, after a warm-up request);
-  5. prints requests/s, p50/p95 and queries per request of each, and the ratio.
+  5. prints requests/s, p50/p95 and queries per request of each, and the ratio;
+  6. with --breakdown N: where a create's time goes (bench/intake_breakdown.py).
 Every request must answer 201: a refused one is printed and the script exits 1 (a benchmark of refusals measures
 nothing). Celery messages go to Redis db 14 (BENCH_CELERY_BROKER_URL), flushed before and after.
 """
@@ -122,6 +123,10 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=2000, help="creates of each kind (default 2000)")
     parser.add_argument("--block", type=int, default=200, help="requests per alternating block (default 200)")
     parser.add_argument("--threads", type=int, default=2, help="client threads (default 2)")
+    parser.add_argument(
+        "--breakdown", type=int, default=0, metavar="N",
+        help="then, in this process, N creates as they are and with parts switched off (bench/intake_breakdown.py)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     db_url = os.environ.get("BENCH_INTAKE_DATABASE_URL", DEFAULT_DB)
@@ -227,6 +232,13 @@ def main() -> int:
         say("the create's queries:")
         for q in captured:
             say(f"    {float(q['time']) * 1000:6.1f} ms  {q['sql'][:110]}")
+        if args.breakdown:
+            from bench.intake_breakdown import breakdown
+
+            breakdown(
+                token=token, category_ids=category_ids, make_order=order_body, make_ceiling=ceiling_body,
+                orders_path=ORDERS, ceiling_path=CEILING, n=args.breakdown, say=say,
+            )  # fmt: skip
         failed = [name for name in kinds if results[name]["failures"]] + [
             f"in-process {name} ({q[0]})" for name, q in queries.items() if q[0] != 201
         ]
