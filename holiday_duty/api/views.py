@@ -131,13 +131,9 @@ class CallTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if getattr(self, "swagger_fake_view", False):
             return CallTask.objects.none()
         rows = selectors.call_task_visible_list(user=self.request.user).order_by("created_at", "id")
-        if self.action == "list":
-            try:
-                open_only = StrictBooleanFormField(required=False).clean(self.request.query_params.get("open", ""))
-            except DjangoValidationError as error:
-                raise ValidationError({"open": error.messages}) from None  # R-API-1: not silently "all"
-            if open_only:
-                rows = rows.filter(outcome="")
+        # R-API-1: an `open` that is no boolean is a 400, not silently "all"
+        if self.action == "list" and _flag(self.request, "open"):
+            rows = rows.filter(outcome="")
         return rows
 
     @extend_schema(parameters=[OpenApiParameter("open", bool, required=False, description="Only calls not made.")])
@@ -193,17 +189,16 @@ class LogEntryViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         return Response(s.LogEntrySerializer(entry).data, status=201)
 
 
-FLAG_VALUES = {"true": True, "1": True, "false": False, "0": False}
-
-
 def _flag(request, name: str) -> bool:
-    """A boolean query parameter: true/false/1/0 or absent; anything else is a 400 naming it (R-API-1)."""
+    """A boolean query parameter: true/false (1/0), or absent (empty counts as absent), as every filter of the API
+    parses it (`StrictBooleanFormField`); anything else, or the parameter twice, is a 400 naming it (R-API-1)."""
     values = request.query_params.getlist(name)
-    if not values:
-        return False
-    if len(values) > 1 or values[0].lower() not in FLAG_VALUES:
-        raise ValidationError({name: ["Give true or false."]})
-    return FLAG_VALUES[values[0].lower()]
+    try:
+        if len(values) > 1:
+            raise DjangoValidationError(StrictBooleanFormField.default_error_messages["invalid"])
+        return bool(StrictBooleanFormField(required=False).clean(values[0] if values else ""))
+    except DjangoValidationError as error:
+        raise ValidationError({name: error.messages}) from None
 
 
 class HandoverViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

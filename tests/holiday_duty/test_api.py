@@ -72,6 +72,11 @@ def test_bad_input_is_400_naming_the_field(duty, landed, api):
     assert api.get(f"{BASE}/duty-orders/", {"hall": "1x"}).status_code == 400
     assert api.get(f"{BASE}/handovers/?unsigned=null&unsigned=null").status_code == 400  # found by schemathesis
     assert api.get(f"{BASE}/handovers/", {"unsigned": "true"}).status_code == 200
+    # the boolean filters parse alike: empty is absent, anything but true/false (1/0) names the parameter
+    for path, name in ((f"{BASE}/handovers/", "unsigned"), (f"{BASE}/call-tasks/", "open")):
+        assert api.get(path, {name: ""}).status_code == 200
+        answer = api.get(path, {name: "maybe"})
+        assert answer.status_code == 400 and list(answer.json()) == [name]
     answer = api.post(f"{BASE}/duty-orders/{landed.id}/feedback/", {"channel": "fax", "note": ""}, format="json")
     assert answer.status_code == 400 and {"channel", "note"} <= set(answer.json())
 
