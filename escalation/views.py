@@ -62,6 +62,24 @@ TRANSITIONS = {
     "close": gettext_lazy("Close the declaration"),
 }
 NEEDS_TEXT = {"return_to_declarer": "reason", "refer": "reason", "resolve": "resolution"}
+# What the page says once an action went through: what was done, not a bare "Done."
+DONE = {
+    "classify": gettext_lazy("Classified as a major complaint."),
+    "opinion": gettext_lazy("Handling opinion recorded."),
+    "reply": gettext_lazy("Reply to the customer recorded."),
+    "declare": gettext_lazy("Declaration drafted."),
+    "edit": gettext_lazy("Declaration saved."),
+    "give_opinion": gettext_lazy("Opinion given."),
+    "submit": gettext_lazy("Declaration submitted for review."),
+    "approve": gettext_lazy("Declaration approved."),
+    "return_to_declarer": gettext_lazy("Declaration returned to the declarer."),
+    "accept": gettext_lazy("Declaration accepted."),
+    "refer": gettext_lazy("Declaration referred to the branch chief."),
+    "resolve": gettext_lazy("Declaration resolved."),
+    "close": gettext_lazy("Declaration closed."),
+    "escalated_reply": gettext_lazy("Escalated-reply form saved."),
+    "escalated_tracker": gettext_lazy("Tracker and handling deadline set."),
+}
 # The parts of the escalated-reply form (R-SP-4), in the order of the paper form.
 _NOT_PARTS = ("id", "order", "author", "created_at")
 ESCALATED_REPLY_FIELDS = [f for f in EscalatedReply._meta.fields if f.name not in _NOT_PARTS]
@@ -399,7 +417,7 @@ def order_action(request, pk: int, name: str):
         return _refused(request, order=order, name=name, message=str(exc) or _("You may not do this."), status=403)
     except ObjectDoesNotExist as exc:
         raise Http404 from exc
-    messages.success(request, _("Done."))
+    messages.success(request, DONE.get(name, _("Done.")))
     return HttpResponseRedirect(target)
 
 

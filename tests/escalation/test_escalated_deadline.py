@@ -152,3 +152,18 @@ def test_a_deadline_set_from_above_moves_the_clock_through_tickets_and_keeps_a_r
     clock = handling(order)
     assert fresh(order).handling_due_at == due
     assert clock.due_at == due and clock.breached_at is not None
+
+
+def test_the_page_says_what_was_done_after_setting_the_tracker(world, login):
+    """The order page's message after the escalated panel's form names what happened, in Chinese."""
+    with time_machine.travel(START, tick=False):
+        order = work_order_walk(escalated_order(world), to=OrderState.PROCESSING, world=world)
+    client = login(world.dispatcher)
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        answer = client.post(
+            f"/escalation/orders/{order.id}/do/escalated_tracker/",
+            {"tracker": world.handler.id, "due_at": (START + timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M")},
+            HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True,
+        )  # fmt: skip
+    assert answer.status_code == 200
+    assert "已设定专人跟踪和处理时限。" in answer.content.decode()
