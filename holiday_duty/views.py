@@ -129,6 +129,19 @@ def _refused(request, error) -> None:
         messages.error(request, str(error) or _("You may not do this."))
 
 
+# What the screen says once an action went through: what was done, not a bare "Done."
+DONE = {
+    "confirm": gettext_lazy("Handler confirmed and notified."),
+    "call": gettext_lazy("Call outcome recorded."),
+    "feedback": gettext_lazy("Feedback recorded."),
+    "escalate": gettext_lazy("Escalated a level."),
+    "archive": gettext_lazy("Duty order archived."),
+    "log": gettext_lazy("Added to the duty log."),
+    "handover": gettext_lazy("Handover written."),
+    "sign": gettext_lazy("Handover signed."),
+}
+
+
 def _run(request, name: str):
     post, user = request.POST, request.user
     duty_order_id = _int(post.get("duty_order"))
@@ -181,7 +194,7 @@ def duty_action(request, name: str):
         return HttpResponseRedirect(back)
     except ObjectDoesNotExist:
         raise Http404 from None
-    messages.success(request, _("Done."))
+    messages.success(request, DONE.get(name, _("Done.")))
     return HttpResponseRedirect(back)
 
 

@@ -133,6 +133,20 @@ def evidence_download(request, pk: int, evidence_id: int):
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
 
 
+# What the page says once an action went through: what was done, not a bare "Done."
+DONE = {
+    "evidence": gettext_lazy("Evidence attached."),
+    "retry_refund": gettext_lazy("Refund sent again."),
+    "start_verification": gettext_lazy("Verification started."),
+    "outcome": gettext_lazy("Verification outcome recorded."),
+    "amount": gettext_lazy("Confirmed amount changed."),
+    "request_approval": gettext_lazy("Sent for approval."),
+    "approve": gettext_lazy("Approved."),
+    "reject": gettext_lazy("Rejected."),
+    "close": gettext_lazy("Dispute closed."),
+}
+
+
 def _refused(request, error) -> None:
     if isinstance(error, ValidationError):
         for field, errors in (error.message_dict if hasattr(error, "error_dict") else {"": error.messages}).items():
@@ -177,7 +191,7 @@ def dispute_action(request, pk: int, name: str):
         return HttpResponseRedirect(page)
     except ObjectDoesNotExist:
         raise Http404 from None
-    messages.success(request, _("Done."))
+    messages.success(request, DONE.get(name, _("Done.")))
     return HttpResponseRedirect(page)
 
 

@@ -143,7 +143,9 @@ def test_the_handler_feeds_back_from_the_order_page(duty, landed, login):
             "/holiday-duty/do/feedback/",
             {"order_page": landed.order.id, "duty_order": landed.id, "channel": "logged_in", "note": "已与客户沟通。"},
         )
+        shown = client.get(answer.url).content.decode()
     assert answer.status_code == 302 and answer.url == f"/orders/{landed.order.id}/"
+    assert "反馈已记录。" in shown  # the page says what was done
     duty_order = reread(landed)
     assert (duty_order.state, duty_order.feedback_by, duty_order.feedback_channel) == (
         "feedback", duty.account_manager, "logged_in",

@@ -32,7 +32,8 @@ def test_dispute_in_the_browser(world, fee_order, login, django_capture_on_commi
     assert dispute.customer == fee_order.customer
     url = f"/tariff-disputes/{dispute.pk}/"
     assert actions(clerk.get(url)) == {"start_verification", "evidence"}
-    clerk.post(f"{url}do/start_verification/")
+    started = clerk.post(f"{url}do/start_verification/", follow=True)
+    assert "已开始查证。" in started.content.decode()  # the page says what was done
     clerk.post(f"{url}do/evidence/", {"kind": "bill", "file": SimpleUploadedFile("bill.pdf", b"%PDF-1.4 x")})
     clerk.post(f"{url}do/outcome/", {
         "outcome": "justified", "outcome_kind": "wrong_charge", "cause_id": cause("company-rules").pk,
@@ -48,7 +49,8 @@ def test_dispute_in_the_browser(world, fee_order, login, django_capture_on_commi
     centre = login(world.dispatcher)
     assert {"approve", "reject"} <= actions(centre.get(url))
     with django_capture_on_commit_callbacks(execute=False):
-        centre.post(f"{url}do/approve/", {"note": "同意"})
+        approved = centre.post(f"{url}do/approve/", {"note": "同意"}, follow=True)
+    assert "已批准。" in approved.content.decode()
     refund = dispute.refunds.get()
     tasks.refund_execute_task(refund.pk)
     refund.refresh_from_db()
