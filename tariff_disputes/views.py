@@ -218,6 +218,7 @@ def dispute_new(request):
         except (ValidationError, PermissionDenied) as error:
             _refused(request, error)
         else:
+            messages.success(request, _("Dispute registered: verify it next."))
             return HttpResponseRedirect(reverse("td-dispute", args=[dispute.pk]))
     return render(request, "tariff_disputes/new.html", {"order": order, "values": values})
 
