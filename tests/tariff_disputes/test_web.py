@@ -28,7 +28,10 @@ def test_dispute_in_the_browser(world, fee_order, login, django_capture_on_commi
     body = {"order_id": fee_order.pk, "billing_period": "2026-10", "disputed_amount": "60.00", "charge_items": "彩铃费"}
     created = clerk.post(f"/tariff-disputes/new/?order={fee_order.pk}", body)
     assert created.status_code == 302
-    assert "争议已登记，请开始查证。" in clerk.get(created.url).content.decode()
+    registered = clerk.get(created.url).content.decode()
+    assert "争议已登记，请开始查证。" in registered and "尚无证据材料。" in registered
+    # the history names the person, as the order's timeline does, not the login name
+    assert f"· {world.clerk.get_full_name()} ·" in registered
     dispute = Dispute.objects.get()
     assert dispute.customer == fee_order.customer
     url = f"/tariff-disputes/{dispute.pk}/"
