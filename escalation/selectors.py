@@ -185,8 +185,7 @@ def declaration_file(*, declaration_id: int, kind: str, row_id: int, user):
     if declaration is None:
         return None
     rows = declaration.opinions if kind == "opinion" else declaration.decisions
-    row = rows.filter(pk=row_id).exclude(attachment="").first()
-    return row
+    return rows.filter(pk=row_id).exclude(attachment="").first()
 
 
 def major_for_order(*, order_id: int) -> MajorComplaint | None:

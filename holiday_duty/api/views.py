@@ -193,10 +193,11 @@ def _flag(request, name: str) -> bool:
     """A boolean query parameter: true/false (1/0), or absent (empty counts as absent), as every filter of the API
     parses it (`StrictBooleanFormField`); anything else, or the parameter twice, is a 400 naming it (R-API-1)."""
     values = request.query_params.getlist(name)
+    field = StrictBooleanFormField(required=False)
+    if len(values) > 1:
+        raise ValidationError({name: [field.error_messages["invalid"]]})
     try:
-        if len(values) > 1:
-            raise DjangoValidationError(StrictBooleanFormField.default_error_messages["invalid"])
-        return bool(StrictBooleanFormField(required=False).clean(values[0] if values else ""))
+        return bool(field.clean(values[0] if values else ""))
     except DjangoValidationError as error:
         raise ValidationError({name: error.messages}) from None
 
